@@ -1,0 +1,886 @@
+"""Similarity measures as objects the block engine can run fast."""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Real
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["PreparedRows", "SimilarityMeasure"]
+
+
+def _row_norms64(X):
+    """Euclidean norms of the rows of `X`, accumulated in float64."""
+    if sparse.issparse(X):
+        sq = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+        return np.sqrt(sq)
+    out = np.empty(X.shape[0], dtype=np.float64)
+    step = max(1, 2**22 // max(X.shape[1], 1))
+    for start in range(0, X.shape[0], step):
+        block = np.asarray(X[start : start + step], dtype=np.float64)
+        out[start : start + step] = np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
+
+
+def _scale_rows(X, factors):
+    """Return `X` with row `i` multiplied by ``factors[i]``, in the dtype of `X`."""
+    factors = factors.astype(X.dtype, copy=False)
+    if sparse.issparse(X):
+        return sparse.csr_matrix(sparse.diags(factors) @ X, dtype=X.dtype)
+    return X * factors[:, None]
+
+
+def _inverse_or_zero(values):
+    """``1 / values`` where ``values > 0`` and 0 elsewhere (no warning)."""
+    out = np.zeros_like(values, dtype=np.float64)
+    np.divide(1.0, values, out=out, where=values > 0)
+    return out
+
+
+def _pair_dots(A, B, i, j):
+    """Float64 dot products ``A[i[t]] . B[j[t]]`` for every pair ``t``."""
+    if sparse.issparse(A) or sparse.issparse(B):
+        A_rows = A[i] if sparse.issparse(A) else sparse.csr_matrix(A[i])
+        B_rows = B[j] if sparse.issparse(B) else sparse.csr_matrix(B[j])
+        prod = A_rows.multiply(B_rows)
+        return np.asarray(prod.sum(axis=1), dtype=np.float64).ravel()
+    out = np.empty(len(i), dtype=np.float64)
+    step = max(1, 2**20 // max(A.shape[1], 1))
+    for start in range(0, len(i), step):
+        a = np.asarray(A[i[start : start + step]], dtype=np.float64)
+        b = np.asarray(B[j[start : start + step]], dtype=np.float64)
+        out[start : start + step] = np.einsum("ij,ij->i", a, b)
+    return out
+
+
+def _dense(block):
+    """Dense ndarray of a GEMM result that may be sparse or a matrix."""
+    if sparse.issparse(block):
+        return block.toarray()
+    return np.asarray(block)
+
+
+def _gemm(A, B, out=None):
+    """``A @ B.T`` for dense or sparse operands, into `out` when both are dense."""
+    if sparse.issparse(A) or sparse.issparse(B):
+        result = _dense(A @ B.T)
+        if out is not None and out.shape == result.shape:
+            out[...] = result
+            return out
+        return result
+    if out is not None:
+        return np.matmul(A, B.T, out=out)
+    return A @ B.T
+
+
+class PreparedRows:
+    """Rows of a matrix with what a measure needs of them.
+
+    The engine builds one for the fitted corpus (once, at ``fit``) and one for
+    every block of queries.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The validated rows.
+
+    E : {ndarray, sparse matrix} of shape (n_samples, n_embedded), default=None
+        The operand of the block product. The engine computes
+        ``E_query @ E_corpus.T`` for each block. None when the measure computes
+        its blocks without a product.
+
+    norms : ndarray of shape (n_samples,), default=None
+        Euclidean norms of the rows of `X`, in float64.
+
+    **extra : dict
+        Other per-row statistics (for instance ``bias``, added to every column
+        of a block by the engine when it belongs to the corpus).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_cosim.metrics import get_similarity
+    >>> rows = get_similarity("cosine").prepare(np.array([[3.0, 4.0]]), {})
+    >>> rows.norms
+    array([5.])
+    >>> rows.E
+    array([[0.6, 0.8]])
+    """
+
+    def __init__(self, X, E=None, norms=None, **extra):
+        self.X = X
+        self.E = E
+        self.norms = norms
+        self.extra = extra
+
+    def __len__(self):
+        return self.X.shape[0]
+
+
+class SimilarityMeasure:
+    """A similarity measure the block engine can run.
+
+    Subclass it and register an instance with
+    :func:`~sklearn_cosim.metrics.pairwise.register_similarity` to add a
+    named measure that every function and estimator of the library accepts.
+    The engine computes, for each block of queries and each tile of the
+    corpus, ``G = E_query @ E_corpus.T`` (one BLAS product in the input dtype),
+    adds the corpus ``bias`` if the prepared corpus has one, then calls
+    :meth:`score_block` to turn ``G`` in place into a *ranking score*: a
+    value that orders the corpus for each query exactly as the similarity
+    does (larger is closer). The top entries are then re-scored exactly with
+    :meth:`similarity_pairs`.
+
+    A measure whose similarity is a function of inner products and norms
+    only needs :meth:`prepare` and :meth:`similarity_pairs`: the default
+    :meth:`score_block` keeps ``G`` as it is.
+
+    Attributes
+    ----------
+    name : str
+        Name under which the measure is registered.
+
+    params : dict
+        Accepted keyword parameters and their defaults.
+
+    accepts_sparse : bool
+        Whether CSR input is accepted.
+
+    nonnegative_distance : bool
+        Whether :meth:`distance` is never negative (needed by estimators
+        that take ``metric="precomputed"`` graphs).
+
+    Examples
+    --------
+    A measure that ranks by the dot product of the square roots of
+    non-negative features (the Hellinger affinity):
+
+    >>> import numpy as np
+    >>> from sklearn_cosim.metrics import PreparedRows, SimilarityMeasure
+    >>> from sklearn_cosim.metrics.pairwise import (
+    ...     pairwise_similarity, register_similarity, unregister_similarity)
+    >>> class Hellinger(SimilarityMeasure):
+    ...     name = "hellinger"
+    ...     accepts_sparse = False
+    ...     def prepare(self, X, params, corpus=None):
+    ...         return PreparedRows(X, E=np.sqrt(np.clip(X, 0, None)))
+    ...     def similarity_pairs(self, q, c, i, j, params):
+    ...         return np.einsum("ij,ij->i", q.E[i], c.E[j])
+    >>> register_similarity(Hellinger())
+    >>> pairwise_similarity([[1.0, 0.0], [0.25, 0.25]], metric="hellinger")
+    array([[1. , 0.5],
+           [0.5, 0.5]])
+    >>> unregister_similarity("hellinger")
+    """
+
+    name = None
+    params: dict = {}
+    accepts_sparse = True
+    nonnegative_distance = False
+
+    # -- parameters -----------------------------------------------------------
+    def check_params(self, params):
+        """Validate the measure's keyword parameters and fill in defaults.
+
+        Parameters
+        ----------
+        params : dict
+            Parameters given by the user.
+
+        Returns
+        -------
+        params : dict
+            All parameters of the measure.
+        """
+        params = dict(params or {})
+        unknown = sorted(set(params) - set(self.params))
+        if unknown:
+            accepted = ", ".join(sorted(self.params)) or "none"
+            raise ValueError(
+                f"Unknown parameter(s) {unknown} for metric={self.name!r}; "
+                f"it accepts: {accepted}. Pass measure parameters as keyword "
+                "arguments or through `metric_params`."
+            )
+        return {**self.params, **params}
+
+    # -- the engine's hooks -----------------------------------------------------
+    def prepare(self, X, params, corpus=None):
+        """Compute the product operand and row statistics of `X`.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Validated input rows (finite, float32 or float64).
+
+        params : dict
+            Parameters returned by :meth:`check_params`.
+
+        corpus : PreparedRows, default=None
+            None when `X` is the corpus; the prepared corpus when `X` holds
+            queries.
+
+        Returns
+        -------
+        rows : PreparedRows
+            The prepared rows.
+        """
+        return PreparedRows(X, E=X, norms=_row_norms64(X))
+
+    def score_block(self, G, q, c, qs, cs, params):
+        """Turn the block product into ranking scores, in place.
+
+        Parameters
+        ----------
+        G : ndarray of shape (n_block_queries, n_block_corpus)
+            ``q.E[qs] @ c.E[cs].T`` plus the corpus bias, if any.
+
+        q, c : PreparedRows
+            Prepared queries and corpus.
+
+        qs, cs : slice
+            Rows of `q` and `c` that the block covers.
+
+        params : dict
+            Parameters of the measure.
+
+        Returns
+        -------
+        G : ndarray
+            The ranking scores (larger is closer), usually `G` itself.
+        """
+        return G
+
+    def scores(self, q, c, qs, cs, params, out=None):
+        """Ranking scores of a block of queries against a tile of the corpus.
+
+        Parameters
+        ----------
+        q, c : PreparedRows
+            Prepared queries and corpus.
+
+        qs, cs : slice
+            Rows of `q` and `c` that the block covers.
+
+        params : dict
+            Parameters of the measure.
+
+        out : ndarray, default=None
+            Buffer of the block's shape and dtype to write into.
+
+        Returns
+        -------
+        G : ndarray of shape (n_block_queries, n_block_corpus)
+            Ranking scores, larger is closer.
+        """
+        G = _gemm(q.E[qs], c.E[cs], out=out)
+        bias = c.extra.get("bias")
+        if bias is not None:
+            G += bias[cs]
+        return self.score_block(G, q, c, qs, cs, params)
+
+    def similarity_pairs(self, q, c, i, j, params):
+        """Exact similarities of the pairs ``(q[i[t]], c[j[t]])``, in float64.
+
+        Parameters
+        ----------
+        q, c : PreparedRows
+            Prepared queries and corpus.
+
+        i, j : ndarray of shape (n_pairs,)
+            Row indices into `q` and `c`.
+
+        params : dict
+            Parameters of the measure.
+
+        Returns
+        -------
+        similarities : ndarray of shape (n_pairs,)
+            Similarities in float64.
+        """
+        raise NotImplementedError
+
+    def similarity_block(self, q, c, qs, cs, params):
+        """Exact similarities of a block (used for full pairwise matrices).
+
+        The default re-scores every pair with :meth:`similarity_pairs`.
+
+        Parameters
+        ----------
+        q, c : PreparedRows
+            Prepared rows.
+
+        qs, cs : slice
+            Rows of `q` and `c` that the block covers.
+
+        params : dict
+            Parameters of the measure.
+
+        Returns
+        -------
+        similarities : ndarray of shape (n_block_queries, n_block_corpus)
+            Similarities in float64.
+        """
+        rows = np.arange(qs.start, qs.stop)
+        cols = np.arange(cs.start, cs.stop)
+        i = np.repeat(rows, len(cols))
+        j = np.tile(cols, len(rows))
+        return self.similarity_pairs(q, c, i, j, params).reshape(len(rows), -1)
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        """Smallest ranking score a pair of similarity `min_similarity` can have.
+
+        Used by radius searches. The default suits measures whose score is
+        the similarity itself; None means no score bound is known, and every
+        pair is re-scored exactly.
+
+        Parameters
+        ----------
+        min_similarity : float
+            Similarity threshold.
+
+        q : PreparedRows
+            Prepared queries.
+
+        qs : slice
+            Rows of `q` the thresholds are for.
+
+        params : dict
+            Parameters of the measure.
+
+        Returns
+        -------
+        thresholds : ndarray of shape (n_block_queries,) or None
+            Score thresholds, one per query.
+        """
+        if type(self).score_block is not SimilarityMeasure.score_block:
+            return None
+        return np.full(qs.stop - qs.start, min_similarity, dtype=np.float64)
+
+    # -- orientation --------------------------------------------------------------
+    def distance(self, similarity, params):
+        """Distance reported by estimators for a similarity (default ``-s``).
+
+        Parameters
+        ----------
+        similarity : ndarray
+            Similarities.
+
+        params : dict
+            Parameters of the measure.
+
+        Returns
+        -------
+        distance : ndarray
+            Distances, decreasing in the similarity.
+        """
+        return -similarity
+
+    def similarity_from_distance(self, distance, params):
+        """Inverse of :meth:`distance`.
+
+        Parameters
+        ----------
+        distance : float or ndarray
+            Distances.
+
+        params : dict
+            Parameters of the measure.
+
+        Returns
+        -------
+        similarity : float or ndarray
+            Similarities.
+        """
+        return -distance
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+# ------------------------------------------------------------------------------------
+# The built-in measures
+# ------------------------------------------------------------------------------------
+class _CosineFamily(SimilarityMeasure):
+    """Helpers for measures that rank by the cosine of the unit rows."""
+
+    def _unit(self, X):
+        norms = _row_norms64(X)
+        return norms, _scale_rows(X, _inverse_or_zero(norms))
+
+    def _cosine_pairs(self, q, c, i, j):
+        dots = _pair_dots(q.X, c.X, i, j)
+        cos = dots * _inverse_or_zero(q.norms[i] * c.norms[j])
+        return np.clip(cos, -1.0, 1.0)
+
+    def _cosine_block(self, q, c, qs, cs):
+        G = _dense(_gemm(q.X[qs], c.X[cs])).astype(np.float64, copy=False)
+        G *= _inverse_or_zero(q.norms[qs])[:, None]
+        G *= _inverse_or_zero(c.norms[cs])
+        return np.clip(G, -1.0, 1.0, out=G)
+
+
+class CosineMeasure(_CosineFamily):
+    """``cos(x, y) = x.y / (|x| |y|)``; distance ``1 - cos``; zero rows give 0."""
+
+    name = "cosine"
+    nonnegative_distance = True
+
+    def prepare(self, X, params, corpus=None):
+        norms, unit = self._unit(X)
+        return PreparedRows(X, E=unit, norms=norms)
+
+    def similarity_pairs(self, q, c, i, j, params):
+        return self._cosine_pairs(q, c, i, j)
+
+    def similarity_block(self, q, c, qs, cs, params):
+        return np.clip(_dense(_gemm(q.E[qs], c.E[cs])), -1.0, 1.0)
+
+    def distance(self, similarity, params):
+        return np.clip(1.0 - similarity, 0.0, 2.0)
+
+    def similarity_from_distance(self, distance, params):
+        return 1.0 - distance
+
+
+class DotMeasure(SimilarityMeasure):
+    """``x.y``; distance ``-x.y``."""
+
+    name = "dot"
+
+    def similarity_pairs(self, q, c, i, j, params):
+        return _pair_dots(q.X, c.X, i, j)
+
+    def similarity_block(self, q, c, qs, cs, params):
+        return _dense(_gemm(q.X[qs], c.X[cs]))
+
+
+class SqEuclideanMeasure(SimilarityMeasure):
+    """Similarity ``-|x - y|^2``; distance ``|x - y|^2``."""
+
+    name = "sqeuclidean"
+    nonnegative_distance = True
+
+    def prepare(self, X, params, corpus=None):
+        norms = _row_norms64(X)
+        rows = PreparedRows(X, E=X, norms=norms)
+        if corpus is None:
+            # score = q.c - |c|^2 / 2 orders the corpus as -|q - c|^2 does
+            rows.extra["bias"] = (-0.5 * norms**2).astype(X.dtype)
+        return rows
+
+    def _sq_pairs(self, q, c, i, j):
+        if not (sparse.issparse(q.X) or sparse.issparse(c.X)):
+            out = np.empty(len(i), dtype=np.float64)
+            step = max(1, 2**20 // max(q.X.shape[1], 1))
+            for start in range(0, len(i), step):
+                a = np.asarray(q.X[i[start : start + step]], dtype=np.float64)
+                a -= c.X[j[start : start + step]]
+                out[start : start + step] = np.einsum("ij,ij->i", a, a)
+            return out
+        sq = q.norms[i] ** 2 + c.norms[j] ** 2 - 2.0 * _pair_dots(q.X, c.X, i, j)
+        return np.maximum(sq, 0.0)
+
+    def _sq_block(self, q, c, qs, cs):
+        A, B = q.X[qs], c.X[cs]
+        A = A.astype(np.float64) if A.dtype != np.float64 else A
+        B = B.astype(np.float64) if B.dtype != np.float64 else B
+        G = _dense(_gemm(A, B))
+        G *= -2.0
+        G += (q.norms[qs] ** 2)[:, None]
+        G += c.norms[cs] ** 2
+        return np.maximum(G, 0.0, out=G)
+
+    def similarity_pairs(self, q, c, i, j, params):
+        return -self._sq_pairs(q, c, i, j)
+
+    def similarity_block(self, q, c, qs, cs, params):
+        return -self._sq_block(q, c, qs, cs)
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        # -|q-c|^2 >= s  <=>  q.c - |c|^2/2 >= (s + |q|^2) / 2
+        return 0.5 * (min_similarity + q.norms[qs] ** 2)
+
+    def distance(self, similarity, params):
+        return np.maximum(-similarity, 0.0)
+
+
+class EuclideanMeasure(SqEuclideanMeasure):
+    """Similarity ``-|x - y|``; distance ``|x - y|``."""
+
+    name = "euclidean"
+
+    def similarity_pairs(self, q, c, i, j, params):
+        return -np.sqrt(self._sq_pairs(q, c, i, j))
+
+    def similarity_block(self, q, c, qs, cs, params):
+        return -np.sqrt(self._sq_block(q, c, qs, cs))
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        sq = -(min(min_similarity, 0.0) ** 2)
+        return super().score_threshold(sq, q, qs, params)
+
+
+class AngularMeasure(CosineMeasure):
+    """Distance ``arccos(cos) / pi`` in [0, 1]; similarity ``1 - distance``."""
+
+    name = "angular"
+
+    def similarity_pairs(self, q, c, i, j, params):
+        return 1.0 - np.arccos(self._cosine_pairs(q, c, i, j)) / np.pi
+
+    def similarity_block(self, q, c, qs, cs, params):
+        cos = super().similarity_block(q, c, qs, cs, params)
+        return 1.0 - np.arccos(cos) / np.pi
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        angle = np.pi * (1.0 - np.clip(min_similarity, 0.0, 1.0))
+        return np.full(qs.stop - qs.start, np.cos(angle))
+
+    def distance(self, similarity, params):
+        return np.clip(1.0 - similarity, 0.0, 1.0)
+
+
+class SoftCosineMeasure(_CosineFamily):
+    """``x'Sy / sqrt(x'Sx y'Sy)``; distance ``1 - s``; zero S-norm rows give 0."""
+
+    name = "soft_cosine"
+    params = {"S": None}
+    nonnegative_distance = True
+
+    def check_params(self, params):
+        params = super().check_params(params)
+        S = params["S"]
+        if S is None:
+            raise ValueError(
+                "metric='soft_cosine' needs the term-similarity matrix `S` "
+                "(shape (n_features, n_features)); pass it as S=... or in "
+                "metric_params={'S': ...}."
+            )
+        if sparse.issparse(S):
+            S = sparse.csr_matrix(S, dtype=np.float64)
+            data = S.data
+        else:
+            S = np.asarray(S, dtype=np.float64)
+            data = S
+        if S.ndim != 2 or S.shape[0] != S.shape[1]:
+            raise ValueError(
+                f"S must be a square (n_features, n_features) matrix, got shape "
+                f"{S.shape}."
+            )
+        if not np.all(np.isfinite(data)):
+            raise ValueError("S contains NaN or infinity; every entry must be finite.")
+        asym = abs(S - S.T)
+        asym = asym.max() if asym.size or sparse.issparse(asym) else 0.0
+        scale = abs(data).max() if data.size else 0.0
+        if asym > 1e-8 * max(scale, 1.0):
+            raise ValueError(
+                f"S must be symmetric (max |S - S.T| = {float(asym):.3g}); "
+                "symmetrise it, e.g. with (S + S.T) / 2."
+            )
+        params["S"] = S
+        return params
+
+    def prepare(self, X, params, corpus=None):
+        S = params["S"]
+        if X.shape[1] != S.shape[0]:
+            raise ValueError(
+                f"S has shape {S.shape} but X has {X.shape[1]} features; S must "
+                "be (n_features, n_features)."
+            )
+        S = S.astype(X.dtype) if S.dtype != X.dtype else S
+        XS = X @ S
+        if sparse.issparse(XS):
+            XS = sparse.csr_matrix(XS)
+        else:
+            XS = np.asarray(XS)
+        s_sq = _pair_dots(XS, X, np.arange(X.shape[0]), np.arange(X.shape[0]))
+        norms = _row_norms64(X)
+        tol = 1e-5 * norms**2 * (abs(S).max() if S.size else 0.0)
+        bad = np.flatnonzero(s_sq < -tol)
+        if bad.size:
+            raise ValueError(
+                f"S is not positive semi-definite on the data: row {bad[0]} has "
+                f"x'Sx = {s_sq[bad[0]]:.3g} < 0, so its soft norm is undefined. "
+                "Make S positive semi-definite (e.g. clip its negative "
+                "eigenvalues, or build it diagonally dominant)."
+            )
+        s_norms = np.sqrt(np.maximum(s_sq, 0.0))
+        inv = _inverse_or_zero(s_norms)
+        E = _scale_rows(XS if corpus is None else X, inv)
+        return PreparedRows(X, E=E, norms=norms, XS=XS, s_norms=s_norms)
+
+    def similarity_pairs(self, q, c, i, j, params):
+        dots = _pair_dots(q.extra["XS"], c.X, i, j)
+        s = dots * _inverse_or_zero(q.extra["s_norms"][i] * c.extra["s_norms"][j])
+        return np.clip(s, -1.0, 1.0)
+
+    def similarity_block(self, q, c, qs, cs, params):
+        s = _dense(_gemm(q.E[qs], c.E[cs]))
+        return np.clip(s, -1.0, 1.0)
+
+    def distance(self, similarity, params):
+        return np.clip(1.0 - similarity, 0.0, 2.0)
+
+    def similarity_from_distance(self, distance, params):
+        return 1.0 - distance
+
+
+class ScaledCosineMeasure(_CosineFamily):
+    """``alpha cos(x, y) + (1 - alpha)(|x| + |y|)``; distance ``1 - s``."""
+
+    name = "scaled_cosine"
+    params = {"alpha": 0.5}
+
+    def check_params(self, params):
+        params = super().check_params(params)
+        alpha = params["alpha"]
+        if not isinstance(alpha, Real) or isinstance(alpha, bool):
+            raise ValueError(f"alpha must be a real number in [0, 1], got {alpha!r}.")
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha!r}.")
+        return params
+
+    def prepare(self, X, params, corpus=None):
+        alpha = params["alpha"]
+        norms, unit = self._unit(X)
+        if corpus is None:
+            # score = alpha cos + (1 - alpha)|c|; the query's own norm is constant
+            bias = ((1.0 - alpha) * norms).astype(X.dtype)
+            return PreparedRows(X, E=unit, norms=norms, bias=bias)
+        return PreparedRows(X, E=unit * X.dtype.type(alpha), norms=norms)
+
+    def similarity_pairs(self, q, c, i, j, params):
+        alpha = params["alpha"]
+        cos = self._cosine_pairs(q, c, i, j)
+        return alpha * cos + (1.0 - alpha) * (q.norms[i] + c.norms[j])
+
+    def similarity_block(self, q, c, qs, cs, params):
+        alpha = params["alpha"]
+        G = self._cosine_block(q, c, qs, cs)
+        G *= alpha
+        G += (1.0 - alpha) * q.norms[qs][:, None]
+        G += (1.0 - alpha) * c.norms[cs]
+        return G
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        return min_similarity - (1.0 - params["alpha"]) * q.norms[qs]
+
+    def distance(self, similarity, params):
+        return 1.0 - similarity
+
+    def similarity_from_distance(self, distance, params):
+        return 1.0 - distance
+
+
+class RadialCosineMeasure(_CosineFamily):
+    """``cos(x, y) (|x| |y|)^beta``; distance ``1 - s``; zero rows give 0."""
+
+    name = "radial_cosine"
+    params = {"beta": 0.5}
+
+    def check_params(self, params):
+        params = super().check_params(params)
+        beta = params["beta"]
+        if not isinstance(beta, Real) or isinstance(beta, bool) or not np.isfinite(beta):
+            raise ValueError(f"beta must be a finite real number, got {beta!r}.")
+        return params
+
+    def _weights(self, norms, beta):
+        weights = np.zeros_like(norms)
+        np.power(norms, beta, out=weights, where=norms > 0)
+        return weights
+
+    def prepare(self, X, params, corpus=None):
+        norms, unit = self._unit(X)
+        if corpus is None:
+            E = _scale_rows(unit, self._weights(norms, params["beta"]))
+            return PreparedRows(X, E=E, norms=norms)
+        return PreparedRows(X, E=unit, norms=norms)
+
+    def similarity_pairs(self, q, c, i, j, params):
+        beta = params["beta"]
+        cos = self._cosine_pairs(q, c, i, j)
+        return cos * self._weights(q.norms[i], beta) * self._weights(c.norms[j], beta)
+
+    def similarity_block(self, q, c, qs, cs, params):
+        beta = params["beta"]
+        G = self._cosine_block(q, c, qs, cs)
+        G *= self._weights(q.norms[qs], beta)[:, None]
+        G *= self._weights(c.norms[cs], beta)
+        return G
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        weights = self._weights(q.norms[qs], params["beta"])
+        thresholds = np.where(min_similarity <= 0, -np.inf, np.inf)
+        thresholds = np.full(len(weights), thresholds)
+        np.divide(min_similarity, weights, out=thresholds, where=weights > 0)
+        return thresholds
+
+    def distance(self, similarity, params):
+        return 1.0 - similarity
+
+    def similarity_from_distance(self, distance, params):
+        return 1.0 - distance
+
+
+class WRDMeasure(_CosineFamily):
+    """Distance ``|(|x| - |y|)| + lam * arccos(cos)``; similarity ``-distance``."""
+
+    name = "wrd"
+    params = {"lam": 1.0, "signed": False}
+    nonnegative_distance = True
+
+    def check_params(self, params):
+        params = super().check_params(params)
+        lam = params["lam"]
+        if not isinstance(lam, Real) or isinstance(lam, bool) or not lam >= 0:
+            raise ValueError(f"lam must be a non-negative real number, got {lam!r}.")
+        if not isinstance(params["signed"], (bool, np.bool_)):
+            raise ValueError(f"signed must be a boolean, got {params['signed']!r}.")
+        return params
+
+    def prepare(self, X, params, corpus=None):
+        norms, unit = self._unit(X)
+        rows = PreparedRows(X, E=unit, norms=norms, norms_dtype=norms.astype(X.dtype))
+        return rows
+
+    def score_block(self, G, q, c, qs, cs, params):
+        lam = G.dtype.type(params["lam"])
+        np.clip(G, -1.0, 1.0, out=G)
+        np.arccos(G, out=G)
+        G *= -lam
+        c_norms = c.extra["norms_dtype"][cs]
+        if params["signed"]:
+            # score = -(|q| - |c| + lam theta); the query's |q| is constant
+            G += c_norms
+            return G
+        diff = np.subtract.outer(q.extra["norms_dtype"][qs], c_norms)
+        np.abs(diff, out=diff)
+        G -= diff
+        return G
+
+    def similarity_pairs(self, q, c, i, j, params):
+        theta = np.arccos(self._cosine_pairs(q, c, i, j))
+        diff = q.norms[i] - c.norms[j]
+        if not params["signed"]:
+            diff = np.abs(diff)
+        return -(diff + params["lam"] * theta)
+
+    def similarity_block(self, q, c, qs, cs, params):
+        theta = np.arccos(self._cosine_block(q, c, qs, cs))
+        diff = np.subtract.outer(q.norms[qs], c.norms[cs])
+        if not params["signed"]:
+            diff = np.abs(diff)
+        return -(diff + params["lam"] * theta)
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        if params["signed"]:
+            return min_similarity + q.norms[qs]
+        return np.full(qs.stop - qs.start, float(min_similarity))
+
+    def distance(self, similarity, params):
+        distance = -similarity
+        return distance if params["signed"] else np.maximum(distance, 0.0)
+
+
+class CallableMeasure(SimilarityMeasure):
+    """Wrap a user function ``f(X, Y, **params) -> similarities`` (slow path).
+
+    The function is called once per block with the raw rows; no product is
+    folded, no row statistic is cached, and the function's output is
+    materialised for every block.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(X, Y, **params)`` returning an array of shape
+        ``(n_samples_X, n_samples_Y)``, larger meaning more similar.
+
+    name : str, default=None
+        Name to register it under; defaults to ``func.__name__``.
+
+    distance : {"negative", "one_minus"}, default="negative"
+        Distance reported by estimators: ``-s`` or ``1 - s``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_cosim.metrics import CallableMeasure
+    >>> from sklearn_cosim.metrics.pairwise import pairwise_distances
+    >>> def manhattan_similarity(X, Y):
+    ...     return -np.abs(X[:, None, :] - Y[None, :, :]).sum(axis=-1)
+    >>> measure = CallableMeasure(manhattan_similarity)
+    >>> pairwise_distances([[0.0, 0.0], [1.0, 2.0]], metric=measure)
+    array([[0., 3.],
+           [3., 0.]])
+    """
+
+    def __init__(self, func, name=None, distance="negative"):
+        if distance not in ("negative", "one_minus"):
+            raise ValueError(
+                f"distance must be 'negative' or 'one_minus', got {distance!r}."
+            )
+        self.func = func
+        self.name = name or getattr(func, "__name__", "callable")
+        self.distance_kind = distance
+
+    def check_params(self, params):
+        return dict(params or {})
+
+    def prepare(self, X, params, corpus=None):
+        return PreparedRows(X)
+
+    def _call(self, A, B, params):
+        out = np.asarray(self.func(A, B, **params), dtype=np.float64)
+        if out.shape != (A.shape[0], B.shape[0]):
+            raise ValueError(
+                f"The metric callable {self.name!r} returned shape {out.shape}, "
+                f"expected {(A.shape[0], B.shape[0])}."
+            )
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                f"The metric callable {self.name!r} returned NaN or infinity."
+            )
+        return out
+
+    def scores(self, q, c, qs, cs, params, out=None):
+        return self._call(q.X[qs], c.X[cs], params)
+
+    def similarity_block(self, q, c, qs, cs, params):
+        return self._call(q.X[qs], c.X[cs], params)
+
+    def similarity_pairs(self, q, c, i, j, params):
+        out = np.empty(len(i), dtype=np.float64)
+        for t in range(len(i)):
+            out[t] = self._call(q.X[i[t] : i[t] + 1], c.X[j[t] : j[t] + 1], params)[
+                0, 0
+            ]
+        return out
+
+    def score_threshold(self, min_similarity, q, qs, params):
+        return np.full(qs.stop - qs.start, float(min_similarity))
+
+    def distance(self, similarity, params):
+        if self.distance_kind == "one_minus":
+            return 1.0 - similarity
+        return -similarity
+
+    def similarity_from_distance(self, distance, params):
+        if self.distance_kind == "one_minus":
+            return 1.0 - distance
+        return -distance
+
+
+BUILTIN_MEASURES = (
+    CosineMeasure(),
+    DotMeasure(),
+    EuclideanMeasure(),
+    SqEuclideanMeasure(),
+    AngularMeasure(),
+    SoftCosineMeasure(),
+    ScaledCosineMeasure(),
+    WRDMeasure(),
+    RadialCosineMeasure(),
+)

@@ -1,0 +1,326 @@
+"""Shared machinery of the similarity-neighbour estimators."""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sklearn_cosim.metrics._measures import SimilarityMeasure
+from sklearn_cosim.metrics.pairwise import check_metric
+from sklearn_cosim.neighbors._engine import kneighbors_search, radius_search
+
+_DTYPES = [np.float64, np.float32]
+
+_COMMON_CONSTRAINTS = {
+    "metric": [str, callable, SimilarityMeasure],
+    "metric_params": [dict, None],
+    "n_jobs": [Integral, None],
+}
+
+_METRIC_DOC = """\
+metric : str, SimilarityMeasure or callable, default="cosine"
+        Similarity measure: a name registered in
+        :data:`sklearn_cosim.metrics.pairwise.PAIRWISE_SIMILARITY_MEASURES`
+        (``"cosine"``, ``"dot"``, ``"euclidean"``, ``"sqeuclidean"``,
+        ``"angular"``, ``"soft_cosine"``, ``"scaled_cosine"``, ``"wrd"``,
+        ``"radial_cosine"`` or one added with
+        :func:`~sklearn_cosim.metrics.pairwise.register_similarity`), a
+        :class:`~sklearn_cosim.metrics.SimilarityMeasure`, or a callable
+        ``f(X, Y, **metric_params)`` returning the similarity matrix of two
+        blocks of rows. A callable is the slow path: it is called once per
+        block, materialises its output and is not folded into the matrix
+        product."""
+
+
+def _check_n_neighbors(n_neighbors, n_candidates, name="n_neighbors"):
+    if isinstance(n_neighbors, (bool, np.bool_)) or not isinstance(
+        n_neighbors, (Integral, np.integer)
+    ):
+        raise ValueError(
+            f"{name} must be a positive integer, got {n_neighbors!r} "
+            f"({type(n_neighbors).__name__})."
+        )
+    if n_neighbors < 1:
+        raise ValueError(f"{name} must be a positive integer, got {n_neighbors}.")
+    if n_neighbors > n_candidates:
+        raise ValueError(
+            f"{name}={n_neighbors} is larger than the {n_candidates} fitted "
+            "samples that can be neighbours (a query from the fitted set does "
+            f"not count itself); use {name} <= {n_candidates}."
+        )
+    return int(n_neighbors)
+
+
+class SimilarityNeighborsMixin:
+    """Fitting and querying shared by the similarity-neighbour estimators.
+
+    Subclasses define ``n_neighbors`` and optionally ``radius``, ``metric``,
+    ``metric_params`` and ``n_jobs`` as constructor parameters.
+    """
+
+    def _fit(self, X):
+        X = validate_data(self, X, accept_sparse="csr", dtype=_DTYPES)
+        measure, params = check_metric(self.metric, self.metric_params)
+        if sparse.issparse(X) and not measure.accepts_sparse:
+            raise ValueError(
+                f"metric={measure.name!r} does not accept sparse input; convert "
+                "X to a dense array or choose a measure that accepts it."
+            )
+        self._measure = measure
+        self._params = params
+        self._fit_X = X
+        self._corpus = measure.prepare(X, params)
+        self.n_samples_fit_ = X.shape[0]
+        self.effective_metric_ = measure.name
+        self.effective_metric_params_ = params
+        return self
+
+    def _prepare_queries(self, X):
+        """Prepared queries and whether they are the fitted set itself."""
+        check_is_fitted(self)
+        if X is None:
+            X = self._fit_X
+            exclude_self = True
+        else:
+            X = validate_data(
+                self, X, reset=False, accept_sparse="csr", dtype=self._fit_X.dtype
+            )
+            exclude_self = False
+        if sparse.issparse(X) and not self._measure.accepts_sparse:
+            raise ValueError(
+                f"metric={self._measure.name!r} does not accept sparse input."
+            )
+        queries = self._measure.prepare(X, self._params, corpus=self._corpus)
+        return queries, exclude_self
+
+    def _kneighbors_similarity(self, X, n_neighbors):
+        queries, exclude_self = self._prepare_queries(X)
+        n_neighbors = self.n_neighbors if n_neighbors is None else n_neighbors
+        n_neighbors = _check_n_neighbors(
+            n_neighbors, self.n_samples_fit_ - exclude_self
+        )
+        return kneighbors_search(
+            self._measure,
+            self._params,
+            queries,
+            self._corpus,
+            n_neighbors,
+            exclude_self=exclude_self,
+            n_jobs=self.n_jobs,
+        )
+
+    def _out_dtype(self):
+        return self._fit_X.dtype
+
+    def kneighbors(
+        self, X=None, n_neighbors=None, return_distance=True, *, return_similarity=False
+    ):
+        """Find the nearest (most similar) fitted samples of each query.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Query samples. If None, the fitted samples are queried and each
+            sample is excluded from its own neighbours.
+
+        n_neighbors : int, default=None
+            Number of neighbours; defaults to the constructor's value.
+
+        return_distance : bool, default=True
+            Whether to return the distances (or similarities).
+
+        return_similarity : bool, default=False
+            Return similarities (larger is closer, in decreasing order)
+            instead of distances. Ignored when `return_distance` is False.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            Distances to the neighbours in increasing order (or similarities
+            in decreasing order), in the dtype of the fitted data. Only
+            present if `return_distance` is True.
+
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the neighbours in the fitted data; ties are broken by
+            the smaller index.
+        """
+        sims, ind = self._kneighbors_similarity(X, n_neighbors)
+        if not return_distance:
+            return ind
+        if return_similarity:
+            return sims.astype(self._out_dtype()), ind
+        dist = self._measure.distance(sims, self._params)
+        return dist.astype(self._out_dtype()), ind
+
+    def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
+        """Sparse graph of the k nearest neighbours of each query.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Query samples. If None, the fitted samples, each excluded from
+            its own neighbours.
+
+        n_neighbors : int, default=None
+            Number of neighbours; defaults to the constructor's value.
+
+        mode : {"connectivity", "distance", "similarity"}, default="connectivity"
+            Entries of the graph: ones, distances, or similarities.
+
+        Returns
+        -------
+        graph : sparse matrix of shape (n_queries, n_samples_fit)
+            CSR matrix with `n_neighbors` stored entries per row, sorted by
+            increasing distance within each row.
+        """
+        _check_mode(mode)
+        sims, ind = self._kneighbors_similarity(X, n_neighbors)
+        n_queries, k = ind.shape
+        data = self._graph_values(sims, mode).ravel()
+        indptr = np.arange(0, n_queries * k + 1, k)
+        return sparse.csr_matrix(
+            (data, ind.ravel(), indptr), shape=(n_queries, self.n_samples_fit_)
+        )
+
+    def _graph_values(self, sims, mode):
+        if mode == "connectivity":
+            return np.ones_like(sims, dtype=self._out_dtype())
+        if mode == "similarity":
+            return sims.astype(self._out_dtype())
+        return self._measure.distance(sims, self._params).astype(self._out_dtype())
+
+    def _radius(self, radius):
+        radius = getattr(self, "radius", None) if radius is None else radius
+        if (
+            radius is None
+            or isinstance(radius, (bool, np.bool_))
+            or not isinstance(radius, Real)
+            or not np.isfinite(radius)
+        ):
+            raise ValueError(f"radius must be a finite real number, got {radius!r}.")
+        return float(radius)
+
+    def _radius_similarity(self, X, radius):
+        radius = self._radius(radius)
+        queries, exclude_self = self._prepare_queries(X)
+        return radius_search(
+            self._measure,
+            self._params,
+            queries,
+            self._corpus,
+            radius,
+            exclude_self=exclude_self,
+            n_jobs=self.n_jobs,
+        )
+
+    def radius_neighbors(
+        self,
+        X=None,
+        radius=None,
+        return_distance=True,
+        sort_results=False,
+        *,
+        return_similarity=False,
+    ):
+        """Find the fitted samples within a distance of each query.
+
+        The distance is the measure's (e.g. ``1 - cos`` for cosine, so
+        ``radius=0.2`` keeps similarities of at least 0.8). The decision is
+        exact: candidates found in the fast scores are re-scored in float64.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Query samples. If None, the fitted samples, each excluded from
+            its own neighbourhood.
+
+        radius : float, default=None
+            Largest distance; defaults to the constructor's value.
+
+        return_distance : bool, default=True
+            Whether to return the distances (or similarities).
+
+        sort_results : bool, default=False
+            Kept for compatibility with scikit-learn: results are always
+            sorted by increasing distance.
+
+        return_similarity : bool, default=False
+            Return similarities instead of distances.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries,) of arrays
+            Distances (or similarities) of each query's neighbours. Only
+            present if `return_distance` is True.
+
+        neigh_ind : ndarray of shape (n_queries,) of arrays
+            Indices of each query's neighbours, closest first.
+        """
+        sims, ind = self._radius_similarity(X, radius)
+        neigh_ind = _object_array(ind)
+        if not return_distance:
+            return neigh_ind
+        dtype = self._out_dtype()
+        if return_similarity:
+            values = [s.astype(dtype) for s in sims]
+        else:
+            values = [self._measure.distance(s, self._params).astype(dtype) for s in sims]
+        return _object_array(values), neigh_ind
+
+    def radius_neighbors_graph(
+        self, X=None, radius=None, mode="connectivity", sort_results=False
+    ):
+        """Sparse graph of the fitted samples within a distance of each query.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Query samples. If None, the fitted samples, each excluded from
+            its own neighbourhood.
+
+        radius : float, default=None
+            Largest distance; defaults to the constructor's value.
+
+        mode : {"connectivity", "distance", "similarity"}, default="connectivity"
+            Entries of the graph.
+
+        sort_results : bool, default=False
+            Kept for compatibility: rows are always sorted by distance.
+
+        Returns
+        -------
+        graph : sparse matrix of shape (n_queries, n_samples_fit)
+            CSR matrix.
+        """
+        _check_mode(mode)
+        sims, ind = self._radius_similarity(X, radius)
+        counts = np.array([len(i) for i in ind], dtype=np.intp)
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        flat_ind = np.concatenate(ind) if ind else np.empty(0, dtype=np.intp)
+        flat_sims = np.concatenate(sims) if sims else np.empty(0)
+        data = self._graph_values(flat_sims, mode)
+        return sparse.csr_matrix(
+            (data, flat_ind, indptr), shape=(len(ind), self.n_samples_fit_)
+        )
+
+
+def _check_mode(mode):
+    if mode not in ("connectivity", "distance", "similarity"):
+        raise ValueError(
+            "mode must be 'connectivity', 'distance' or 'similarity', got "
+            f"{mode!r}."
+        )
+
+
+def _object_array(arrays):
+    out = np.empty(len(arrays), dtype=object)
+    out[:] = arrays
+    return out

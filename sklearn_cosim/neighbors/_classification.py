@@ -1,0 +1,225 @@
+"""k-nearest-neighbour classification with any similarity measure."""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sklearn_cosim.neighbors._base import (
+    _COMMON_CONSTRAINTS,
+    _DTYPES,
+    _METRIC_DOC,
+    SimilarityNeighborsMixin,
+)
+from sklearn_cosim.neighbors._weights import (
+    _WEIGHTS_DOC,
+    check_weights,
+    neighbor_weights,
+)
+from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+
+
+class SimilarityKNeighborsClassifier(
+    SimilarityNeighborsMixin, ClassifierMixin, BaseEstimator
+):
+    """Classifier voting among the most similar training samples.
+
+    The API of :class:`sklearn.neighbors.KNeighborsClassifier`, on the
+    block engine of :class:`SimilarityNeighbors`, so that the similarity
+    measure and its parameters are hyper-parameters to cross-validate
+    (``GridSearchCV(..., {{"metric": [...], "metric_params": [...]}})``).
+
+    Read more in the :ref:`User Guide <similarity_neighbors>`.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Number of neighbours that vote.
+
+    {weights}
+
+    {metric}
+
+    metric_params : dict, default=None
+        Parameters of the measure.
+
+    n_jobs : int, default=None
+        Threads over blocks of queries (see :class:`SimilarityNeighbors`).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) or list of such arrays
+        Class labels (one array per output for multi-output `y`).
+
+    outputs_2d_ : bool
+        Whether `y` had several outputs at fit.
+
+    n_samples_fit_ : int
+        Number of training samples.
+
+    effective_metric_ : str
+        Name of the measure used.
+
+    effective_metric_params_ : dict
+        Parameters of the measure, defaults filled in.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.neighbors.KNeighborsClassifier : The same for distance metrics.
+    SimilarityKNeighborsRegressor : Regression on the same engine.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_cosim.neighbors import SimilarityKNeighborsClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SimilarityKNeighborsClassifier(n_neighbors=5, metric="cosine")
+    >>> print(round(float(cross_val_score(clf, X, y, cv=5).mean()), 3))
+    0.98
+    """
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "weights": [StrOptions({"uniform", "similarity", "distance"}), callable],
+        **_COMMON_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        n_neighbors=5,
+        *,
+        weights="uniform",
+        metric="cosine",
+        metric_params=None,
+        n_jobs=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.metric = metric
+        self.metric_params = metric_params
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
+    def fit(self, X, y):
+        """Store the training samples and their labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            Fitted classifier.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=_DTYPES, multi_output=True
+        )
+        check_classification_targets(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples,), for example "
+                "using ravel().",
+                DataConversionWarning,
+                stacklevel=2,
+            )
+            y = y.ravel()
+        self.outputs_2d_ = y.ndim == 2
+        y2 = y if self.outputs_2d_ else y[:, None]
+        classes, encoded = [], np.empty(y2.shape, dtype=np.intp)
+        for k in range(y2.shape[1]):
+            cls, encoded[:, k] = np.unique(y2[:, k], return_inverse=True)
+            classes.append(cls)
+        self.classes_ = classes if self.outputs_2d_ else classes[0]
+        self._y = encoded
+        self._fit(X)
+        check_weights(self.weights, self._measure)
+        return self
+
+    def predict_proba(self, X=None):
+        """Class probabilities: the weighted share of each class among the neighbours.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Queries. If None, the training samples, each excluded from its
+            own neighbours (leave-one-out).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_queries, n_classes) or list of such arrays
+            Probabilities, columns ordered as `classes_`.
+        """
+        check_is_fitted(self)
+        sims, ind = self._kneighbors_similarity(X, None)
+        w = neighbor_weights(self.weights, sims, self._measure, self._params)
+        n_queries = ind.shape[0]
+        rows = np.repeat(np.arange(n_queries), ind.shape[1])
+        classes = self.classes_ if self.outputs_2d_ else [self.classes_]
+        probas = []
+        for k, cls in enumerate(classes):
+            labels = self._y[ind.ravel(), k]
+            proba = np.bincount(
+                rows * len(cls) + labels,
+                weights=w.ravel(),
+                minlength=n_queries * len(cls),
+            ).reshape(n_queries, len(cls))
+            proba /= proba.sum(axis=1, keepdims=True)
+            probas.append(proba)
+        return probas if self.outputs_2d_ else probas[0]
+
+    def predict(self, X=None):
+        """Predict the class with the largest weighted vote.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Queries. If None, leave-one-out predictions for the training
+            samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+            Predicted labels; ties go to the first class in `classes_`.
+        """
+        probas = self.predict_proba(X)
+        if not self.outputs_2d_:
+            return self.classes_[np.argmax(probas, axis=1)]
+        return np.stack(
+            [cls[np.argmax(p, axis=1)] for cls, p in zip(self.classes_, probas)],
+            axis=1,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+SimilarityKNeighborsClassifier.__doc__ = SimilarityKNeighborsClassifier.__doc__.format(
+    metric=_METRIC_DOC, weights=_WEIGHTS_DOC
+)

@@ -1,0 +1,322 @@
+"""The block engine: exact top-k and radius search for any registered measure.
+
+For a block of queries and a tile of the corpus the engine computes the
+measure's ranking scores with one BLAS product in the input dtype (plus the
+measure's in-place transform), then selects without sorting the block:
+
+1. a safe per-row threshold: the running k-th best score of the row, raised
+   on the first tile (or when too many entries pass) to the k-th largest of
+   the maxima of column groups -- every group maximum is a real entry, so at
+   least k entries reach it;
+2. the few entries at or above the threshold (one comparison pass and one
+   ``flatnonzero``), merged with the running top-k by one small ``lexsort``.
+
+The winners are re-scored exactly (float64, from the original rows) and
+sorted. Tiles are small enough to stay in cache; no ``n_queries x n_samples``
+matrix is ever built, and memory is bounded by ``working_memory``.
+"""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+
+import numpy as np
+
+from sklearn_cosim.utils._chunking import working_memory_bytes
+
+#: Corpus rows per tile (a float32 tile of 256 x 8192 is 8 MiB).
+TILE_COLUMNS = 8192
+#: Query rows per block.
+BLOCK_ROWS = 256
+
+
+def effective_n_jobs(n_jobs):
+    """Number of worker threads for `n_jobs` (None means 1, -1 all cores)."""
+    if n_jobs is None or n_jobs == 0:
+        return 1
+    n_cpus = os.cpu_count() or 1
+    if n_jobs < 0:
+        return max(1, n_cpus + 1 + n_jobs)
+    return int(n_jobs)
+
+
+def block_shape(n_queries, n_corpus, itemsize, n_workers, working_memory=None):
+    """Query rows and corpus columns of one block, within the memory budget.
+
+    Each worker holds about three tile-sized arrays (scores, mask and
+    temporaries of the measure's transform).
+    """
+    budget = working_memory_bytes(working_memory) // max(n_workers, 1)
+    cols = min(n_corpus, TILE_COLUMNS)
+    # small corpora: grow the query block so that a tile has ~2M entries
+    rows = max(BLOCK_ROWS, (2**21) // max(cols, 1))
+    rows = min(rows, max(1, -(-n_queries // n_workers)))
+    while rows * cols * itemsize * 3 > budget and cols > 256:
+        cols //= 2
+    while rows * cols * itemsize * 3 > budget and rows > 1:
+        rows //= 2
+    return max(rows, 1), max(cols, 1)
+
+
+def _blas_limits(n_workers):
+    if n_workers <= 1:
+        return nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl ships with sklearn
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _run_blocks(func, n_queries, rows, n_workers):
+    blocks = [slice(s, min(s + rows, n_queries)) for s in range(0, n_queries, rows)]
+    if n_workers <= 1 or len(blocks) <= 1:
+        return [func(b) for b in blocks]
+    with _blas_limits(n_workers), ThreadPoolExecutor(n_workers) as pool:
+        return list(pool.map(func, blocks))
+
+
+def _group_max_threshold(G, k):
+    """k-th largest of column-group maxima of each row (a safe lower bound).
+
+    Groups are formed by folding the row in halves (``max(a[:h], a[h:])``),
+    which numpy vectorises well; at least k groups remain.
+    """
+    a = G
+    target = max(4 * k, 64)
+    while a.shape[1] >= 2 * target and a.shape[1] % 2 == 0:
+        half = a.shape[1] // 2
+        a = np.maximum(a[:, :half], a[:, half:])
+    if a.shape[1] <= k:
+        return None
+    return np.partition(a, a.shape[1] - k, axis=1)[:, a.shape[1] - k]
+
+
+def _mask_self(G, qs, cs):
+    """Set the score of each query with itself to -inf (query set == corpus)."""
+    lo, hi = max(qs.start, cs.start), min(qs.stop, cs.stop)
+    if lo < hi:
+        idx = np.arange(lo, hi)
+        G[idx - qs.start, idx - cs.start] = -np.inf
+
+
+def _merge_topk(top_val, top_ind, rows, vals, inds, k):
+    """Merge candidate entries into the running top-k of each row."""
+    n_rows = top_val.shape[0]
+    all_rows = np.concatenate([np.repeat(np.arange(n_rows), k), rows])
+    all_vals = np.concatenate([top_val.ravel(), vals])
+    all_inds = np.concatenate([top_ind.ravel(), inds])
+    # by row, then decreasing score, then increasing index (deterministic ties)
+    order = np.lexsort((all_inds, -all_vals, all_rows))
+    counts = np.bincount(all_rows, minlength=n_rows)
+    starts = np.cumsum(counts) - counts
+    sorted_rows = all_rows[order]
+    rank = np.arange(order.size) - starts[sorted_rows]
+    keep = order[rank < k]
+    return all_vals[keep].reshape(n_rows, k), all_inds[keep].reshape(n_rows, k)
+
+
+def _topk_block(measure, params, q, c, k, exclude_self, cols, qs):
+    n_rows = qs.stop - qs.start
+    n_corpus = len(c)
+    top_val = None
+    top_ind = np.full((n_rows, k), -1, dtype=np.intp)
+    buf = None
+    for start in range(0, n_corpus, cols):
+        cs = slice(start, min(start + cols, n_corpus))
+        width = cs.stop - cs.start
+        out = None
+        if buf is not None and width == buf.shape[1]:
+            out = buf
+        G = measure.scores(q, c, qs, cs, params, out=out)
+        if buf is None and width == cols and G.flags.c_contiguous:
+            buf = G
+        if top_val is None:
+            top_val = np.full((n_rows, k), -np.inf, dtype=G.dtype)
+        if exclude_self:
+            _mask_self(G, qs, cs)
+        # never select the -inf entries (self pairs)
+        threshold = np.maximum(top_val[:, -1], np.finfo(G.dtype).min)
+        use_groups = not np.isfinite(top_val[:, -1]).all()
+        if use_groups:
+            bound = _group_max_threshold(G, k)
+            if bound is not None:
+                threshold = np.maximum(threshold, bound)
+        flat = np.flatnonzero(G >= threshold[:, None])
+        if not use_groups and flat.size > 8 * k * n_rows:
+            # scores rising along the corpus: tighten with the group maxima
+            bound = _group_max_threshold(G, k)
+            if bound is not None:
+                threshold = np.maximum(threshold, bound)
+                flat = np.flatnonzero(G >= threshold[:, None])
+        if flat.size == 0:
+            continue
+        rows = flat // width
+        vals = G.reshape(-1)[flat]
+        top_val, top_ind = _merge_topk(
+            top_val, top_ind, rows, vals, flat - rows * width + start, k
+        )
+    # exact re-scoring of the winners, then the final order
+    i = np.repeat(np.arange(qs.start, qs.stop), k)
+    j = top_ind.ravel()
+    sims = measure.similarity_pairs(q, c, i, j, params).reshape(n_rows, k)
+    order = np.lexsort((top_ind, -sims), axis=-1)
+    sims = np.take_along_axis(sims, order, axis=1)
+    inds = np.take_along_axis(top_ind, order, axis=1)
+    return sims, inds
+
+
+def kneighbors_search(
+    measure, params, q, c, k, *, exclude_self=False, n_jobs=None, working_memory=None
+):
+    """The `k` most similar corpus rows of every query.
+
+    Parameters
+    ----------
+    measure : SimilarityMeasure
+        The measure.
+
+    params : dict
+        Its validated parameters.
+
+    q, c : PreparedRows
+        Prepared queries and corpus.
+
+    k : int
+        Number of neighbours, at most ``len(c) - exclude_self``.
+
+    exclude_self : bool, default=False
+        Queries are the corpus itself: skip each row's own index.
+
+    n_jobs : int, default=None
+        Worker threads over query blocks (BLAS single-threaded inside).
+
+    working_memory : float, default=None
+        Memory budget in MiB (``sklearn.get_config()["working_memory"]``).
+
+    Returns
+    -------
+    similarities : ndarray of shape (n_queries, k)
+        Exact similarities in float64, in decreasing order.
+
+    indices : ndarray of shape (n_queries, k)
+        Corpus indices; ties are broken by the smaller index.
+    """
+    n_queries = len(q)
+    n_workers = effective_n_jobs(n_jobs)
+    itemsize = getattr(c.X, "dtype", np.dtype(np.float64)).itemsize
+    rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
+
+    def run(qs):
+        return _topk_block(measure, params, q, c, k, exclude_self, cols, qs)
+
+    results = _run_blocks(run, n_queries, rows, n_workers)
+    if not results:
+        return np.empty((0, k)), np.empty((0, k), dtype=np.intp)
+    return np.vstack([r[0] for r in results]), np.vstack([r[1] for r in results])
+
+
+def _radius_block(measure, params, q, c, max_distance, exclude_self, cols, qs):
+    n_rows = qs.stop - qs.start
+    min_sim = measure.similarity_from_distance(max_distance, params)
+    thresholds = measure.score_threshold(min_sim, q, qs, params)
+    found_rows, found_cols, found_sims = [], [], []
+    for start in range(0, len(c), cols):
+        cs = slice(start, min(start + cols, len(c)))
+        G = measure.scores(q, c, qs, cs, params)
+        if exclude_self:
+            _mask_self(G, qs, cs)
+        if thresholds is None:
+            flat = np.flatnonzero(np.isfinite(G))
+        else:
+            # relax by the rounding error of the scores, then decide exactly
+            scale = np.maximum(np.abs(G.max(axis=1)), np.abs(G.min(axis=1)))
+            scale[~np.isfinite(scale)] = 0.0
+            eps = 1e-3 if G.dtype == np.float32 else 1e-9
+            relaxed = thresholds - eps * (np.abs(thresholds) + scale + 1.0)
+            with np.errstate(invalid="ignore"):
+                flat = np.flatnonzero(G >= relaxed[:, None])
+        if flat.size == 0:
+            continue
+        width = cs.stop - cs.start
+        rows = flat // width
+        cols_ = flat - rows * width + start
+        sims = measure.similarity_pairs(q, c, rows + qs.start, cols_, params)
+        keep = measure.distance(sims, params) <= max_distance
+        found_rows.append(rows[keep])
+        found_cols.append(cols_[keep])
+        found_sims.append(sims[keep])
+    if found_rows:
+        rows = np.concatenate(found_rows)
+        cols_ = np.concatenate(found_cols)
+        sims = np.concatenate(found_sims)
+    else:
+        rows = np.empty(0, dtype=np.intp)
+        cols_ = np.empty(0, dtype=np.intp)
+        sims = np.empty(0)
+    order = np.lexsort((cols_, -sims, rows))
+    counts = np.bincount(rows, minlength=n_rows)
+    splits = np.cumsum(counts)[:-1]
+    return np.split(sims[order], splits), np.split(cols_[order], splits)
+
+
+def radius_search(
+    measure,
+    params,
+    q,
+    c,
+    max_distance,
+    *,
+    exclude_self=False,
+    n_jobs=None,
+    working_memory=None,
+):
+    """Corpus rows within `max_distance` of every query, most similar first.
+
+    Parameters
+    ----------
+    measure : SimilarityMeasure
+        The measure.
+
+    params : dict
+        Its validated parameters.
+
+    q, c : PreparedRows
+        Prepared queries and corpus.
+
+    max_distance : float
+        Largest distance (in the measure's distance) to report.
+
+    exclude_self : bool, default=False
+        Queries are the corpus itself: skip each row's own index.
+
+    n_jobs : int, default=None
+        Worker threads over query blocks.
+
+    working_memory : float, default=None
+        Memory budget in MiB.
+
+    Returns
+    -------
+    similarities : list of ndarray
+        For each query, exact similarities in decreasing order.
+
+    indices : list of ndarray
+        For each query, the matching corpus indices.
+    """
+    n_queries = len(q)
+    n_workers = effective_n_jobs(n_jobs)
+    itemsize = getattr(c.X, "dtype", np.dtype(np.float64)).itemsize
+    rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
+
+    def run(qs):
+        return _radius_block(measure, params, q, c, max_distance, exclude_self, cols, qs)
+
+    sims, inds = [], []
+    for block_sims, block_inds in _run_blocks(run, n_queries, rows, n_workers):
+        sims.extend(block_sims)
+        inds.extend(block_inds)
+    return sims, inds

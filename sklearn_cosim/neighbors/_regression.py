@@ -1,0 +1,170 @@
+"""k-nearest-neighbour regression with any similarity measure."""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sklearn_cosim.neighbors._base import (
+    _COMMON_CONSTRAINTS,
+    _DTYPES,
+    _METRIC_DOC,
+    SimilarityNeighborsMixin,
+)
+from sklearn_cosim.neighbors._weights import (
+    _WEIGHTS_DOC,
+    check_weights,
+    neighbor_weights,
+)
+from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+
+
+class SimilarityKNeighborsRegressor(
+    SimilarityNeighborsMixin, RegressorMixin, BaseEstimator
+):
+    """Regression by the weighted mean target of the most similar samples.
+
+    The API of :class:`sklearn.neighbors.KNeighborsRegressor`, on the block
+    engine of :class:`SimilarityNeighbors`.
+
+    Read more in the :ref:`User Guide <similarity_neighbors>`.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Number of neighbours averaged.
+
+    {weights}
+
+    {metric}
+
+    metric_params : dict, default=None
+        Parameters of the measure.
+
+    n_jobs : int, default=None
+        Threads over blocks of queries (see :class:`SimilarityNeighbors`).
+
+    Attributes
+    ----------
+    n_samples_fit_ : int
+        Number of training samples.
+
+    effective_metric_ : str
+        Name of the measure used.
+
+    effective_metric_params_ : dict
+        Parameters of the measure, defaults filled in.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.neighbors.KNeighborsRegressor : The same for distance metrics.
+    SimilarityKNeighborsClassifier : Classification on the same engine.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_cosim.neighbors import SimilarityKNeighborsRegressor
+    >>> angles = np.linspace(0, np.pi / 2, 20)
+    >>> X = np.c_[np.cos(angles), np.sin(angles)] * np.arange(1, 21)[:, None]
+    >>> reg = SimilarityKNeighborsRegressor(n_neighbors=2).fit(X, angles)
+    >>> reg.predict([[1.0, 1.0]]).round(3)  # the direction, not the norm, counts
+    array([0.785])
+    """
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "weights": [StrOptions({"uniform", "similarity", "distance"}), callable],
+        **_COMMON_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        n_neighbors=5,
+        *,
+        weights="uniform",
+        metric="cosine",
+        metric_params=None,
+        n_jobs=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.metric = metric
+        self.metric_params = metric_params
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
+    def fit(self, X, y):
+        """Store the training samples and their targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            Fitted regressor.
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+        )
+        self._y = np.asarray(y, dtype=np.float64)
+        self._fit(X)
+        check_weights(self.weights, self._measure)
+        return self
+
+    def predict(self, X=None):
+        """Predict the weighted mean target of the neighbours.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Queries. If None, leave-one-out predictions for the training
+            samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_queries,) or (n_queries, n_outputs)
+            Predictions, in float64.
+        """
+        check_is_fitted(self)
+        sims, ind = self._kneighbors_similarity(X, None)
+        w = neighbor_weights(self.weights, sims, self._measure, self._params)
+        w = w / w.sum(axis=1, keepdims=True)
+        y = self._y[ind]
+        if y.ndim == 3:
+            return np.einsum("qk,qko->qo", w, y)
+        return np.einsum("qk,qk->q", w, y)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+SimilarityKNeighborsRegressor.__doc__ = SimilarityKNeighborsRegressor.__doc__.format(
+    metric=_METRIC_DOC, weights=_WEIGHTS_DOC
+)
