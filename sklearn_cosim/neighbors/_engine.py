@@ -236,9 +236,10 @@ def _radius_block(measure, params, q, c, max_distance, exclude_self, cols, qs):
             scale = np.maximum(np.abs(G.max(axis=1)), np.abs(G.min(axis=1)))
             scale[~np.isfinite(scale)] = 0.0
             eps = 1e-3 if G.dtype == np.float32 else 1e-9
-            relaxed = thresholds - eps * (np.abs(thresholds) + scale + 1.0)
-            with np.errstate(invalid="ignore"):
-                flat = np.flatnonzero(G >= relaxed[:, None])
+            finite = np.isfinite(thresholds)
+            relaxed = thresholds.astype(np.float64, copy=True)
+            relaxed[finite] -= eps * (np.abs(relaxed[finite]) + scale[finite] + 1.0)
+            flat = np.flatnonzero(G >= relaxed[:, None])
         if flat.size == 0:
             continue
         width = cs.stop - cs.start
