@@ -11,6 +11,14 @@ choice in :class:`~sklearn.pipeline.Pipeline` and
 
 __version__ = "0.1.0.dev0"
 
+from sklearn_cosim import (
+    datasets,
+    decomposition,
+    metrics,
+    neighbors,
+    preprocessing,
+)
+
 __all__ = [
     "__version__",
     "datasets",

@@ -683,7 +683,11 @@ class RadialCosineMeasure(_CosineFamily):
     def check_params(self, params):
         params = super().check_params(params)
         beta = params["beta"]
-        if not isinstance(beta, Real) or isinstance(beta, bool) or not np.isfinite(beta):
+        if (
+            not isinstance(beta, Real)
+            or isinstance(beta, bool)
+            or not np.isfinite(beta)
+        ):
             raise ValueError(f"beta must be a finite real number, got {beta!r}.")
         return params
 

@@ -30,7 +30,7 @@ never a NaN, never a warning.
 from numbers import Real
 
 import numpy as np
-from sklearn.metrics.pairwise import check_pairwise_arrays, check_paired_arrays
+from sklearn.metrics.pairwise import check_paired_arrays, check_pairwise_arrays
 from sklearn.utils import gen_batches
 
 from sklearn_cosim.metrics._measures import (

@@ -271,7 +271,9 @@ class SimilarityNeighborsMixin:
         if return_similarity:
             values = [s.astype(dtype) for s in sims]
         else:
-            values = [self._measure.distance(s, self._params).astype(dtype) for s in sims]
+            values = [
+                self._measure.distance(s, self._params).astype(dtype) for s in sims
+            ]
         return _object_array(values), neigh_ind
 
     def radius_neighbors_graph(
@@ -315,8 +317,7 @@ class SimilarityNeighborsMixin:
 def _check_mode(mode):
     if mode not in ("connectivity", "distance", "similarity"):
         raise ValueError(
-            "mode must be 'connectivity', 'distance' or 'similarity', got "
-            f"{mode!r}."
+            f"mode must be 'connectivity', 'distance' or 'similarity', got {mode!r}."
         )
 
 

@@ -314,7 +314,9 @@ def radius_search(
     rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
 
     def run(qs):
-        return _radius_block(measure, params, q, c, max_distance, exclude_self, cols, qs)
+        return _radius_block(
+            measure, params, q, c, max_distance, exclude_self, cols, qs
+        )
 
     sims, inds = [], []
     for block_sims, block_inds in _run_blocks(run, n_queries, rows, n_workers):

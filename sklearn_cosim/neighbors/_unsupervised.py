@@ -14,6 +14,7 @@ from sklearn_cosim.neighbors._base import (
 )
 from sklearn_cosim.utils._param_validation import Interval, _fit_context
 
+
 class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
     """Unsupervised neighbour search with any similarity measure.
 
@@ -142,4 +143,3 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
 
 
 SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(metric=_METRIC_DOC)
-

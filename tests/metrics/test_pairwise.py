@@ -203,9 +203,9 @@ def test_soft_cosine_fixture_from_gensim_tests():
     assert soft_cosine_similarity(x, y, S=S)[0, 0] == pytest.approx(4 / np.sqrt(21))
     assert soft_cosine_similarity(x, y, S=S)[0, 0] == pytest.approx(0.8728715609)
     Ssp = sparse.csr_matrix(S)
-    assert soft_cosine_similarity(
-        sparse.csr_matrix(x), sparse.csr_matrix(y), S=Ssp
-    )[0, 0] == pytest.approx(0.8728715609)
+    assert soft_cosine_similarity(sparse.csr_matrix(x), sparse.csr_matrix(y), S=Ssp)[
+        0, 0
+    ] == pytest.approx(0.8728715609)
 
 
 def test_soft_cosine_bad_S():

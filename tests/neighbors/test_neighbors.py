@@ -22,8 +22,8 @@ from sklearn_cosim.neighbors import (
     SimilarityKNeighborsRegressor,
     SimilarityKNeighborsTransformer,
     SimilarityNeighbors,
+    _engine,
 )
-from sklearn_cosim.neighbors import _engine
 
 
 def _S(d):
