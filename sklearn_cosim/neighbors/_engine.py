@@ -33,14 +33,36 @@ TILE_COLUMNS = 8192
 BLOCK_ROWS = 256
 
 
+_BLAS_CONTROLLER = None
+
+
+def _blas_threads():
+    """Threads BLAS may use now (respects threadpoolctl and joblib workers)."""
+    global _BLAS_CONTROLLER
+    try:
+        if _BLAS_CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_CONTROLLER = ThreadpoolController()
+        libs = _BLAS_CONTROLLER.select(user_api="blas").lib_controllers
+        return max((lib.num_threads for lib in libs), default=1)
+    except Exception:  # pragma: no cover - threadpoolctl ships with sklearn
+        return os.cpu_count() or 1
+
+
 def effective_n_jobs(n_jobs):
-    """Number of worker threads for `n_jobs` (None means 1, -1 all cores)."""
-    if n_jobs is None or n_jobs == 0:
-        return 1
+    """Worker threads for `n_jobs`.
+
+    None means as many as BLAS may use now (all cores, unless limited by
+    ``threadpoolctl`` or inside a joblib worker), -1 all cores, -2 all but
+    one, and a positive value that many.
+    """
+    if n_jobs is None:
+        return max(1, _blas_threads())
     n_cpus = os.cpu_count() or 1
     if n_jobs < 0:
         return max(1, n_cpus + 1 + n_jobs)
-    return int(n_jobs)
+    return max(1, int(n_jobs))
 
 
 def block_shape(n_queries, n_corpus, itemsize, n_workers, working_memory=None):

@@ -44,9 +44,11 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         ``"scaled_cosine"`` or ``{{"S": S}}`` for ``"soft_cosine"``.
 
     n_jobs : int, default=None
-        Threads over blocks of queries. None means one thread (the matrix
-        products then use every BLAS thread); -1 means all cores, each
-        block running single-threaded BLAS.
+        Threads over blocks of queries, each running single-threaded BLAS.
+        None uses as many threads as BLAS may use now (all cores, unless
+        limited with ``threadpoolctl`` or inside a joblib worker, so that
+        nested parallelism does not oversubscribe); 1 runs the blocks in
+        turn with multi-threaded BLAS; -1 uses all cores.
 
     Attributes
     ----------
