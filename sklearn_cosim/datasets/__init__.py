@@ -1,0 +1,8 @@
+"""Synthetic data sets for studying similarity measures."""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from sklearn_cosim.datasets._interactions import make_clustered_interactions
+
+__all__ = ["make_clustered_interactions"]
