@@ -235,8 +235,8 @@ class LinearAutoencoder(
         inverse propensity weighting of the loss with propensities
         proportional to popularity, and it makes every column unit-norm.
 
-    svd_solver : {"auto", "full", "covariance_eigh", "arpack", "randomized"}, \
-            default="auto"
+    svd_solver : {"auto", "full", "covariance_eigh", "arpack", "randomized"}
+        Default ``"auto"``.
         How the leading singular triplets of (the weighted) `X` are found, as
         in :class:`~sklearn.decomposition.PCA`:
 

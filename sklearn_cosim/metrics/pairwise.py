@@ -5,19 +5,19 @@ the library's functions and estimators accepts. Each has a *similarity*
 (larger is closer) and the *distance* estimators report (smaller is closer,
 a decreasing function of the similarity):
 
-================  ===========================================  ==================
-metric            similarity                                   distance
-================  ===========================================  ==================
-``cosine``        ``x.y / (|x||y|)``                           ``1 - s``
-``dot``           ``x.y``                                      ``-s``
-``euclidean``     ``-|x - y|``                                 ``|x - y|``
-``sqeuclidean``   ``-|x - y|^2``                               ``|x - y|^2``
-``angular``       ``1 - arccos(cos(x, y)) / pi``               ``arccos(cos)/pi``
-``soft_cosine``   ``x'Sy / sqrt(x'Sx y'Sy)``                   ``1 - s``
-``scaled_cosine`` ``alpha cos + (1 - alpha)(|x| + |y|)``       ``1 - s``
-``wrd``           ``-(||x| - |y|| + lam arccos(cos))``         ``-s``
-``radial_cosine`` ``cos(x, y) (|x||y|)^beta``                  ``1 - s``
-================  ===========================================  ==================
+- ``cosine``: similarity ``x.y / (norm(x) norm(y))``, distance ``1 - s``;
+- ``dot``: similarity ``x.y``, distance ``-s``;
+- ``euclidean``: similarity ``-norm(x - y)``, distance ``norm(x - y)``;
+- ``sqeuclidean``: similarity ``-norm(x - y)**2``, distance ``norm(x - y)**2``;
+- ``angular``: similarity ``1 - arccos(cos(x, y)) / pi``, distance
+  ``arccos(cos(x, y)) / pi``;
+- ``soft_cosine``: similarity ``x'Sy / sqrt(x'Sx y'Sy)``, distance ``1 - s``;
+- ``scaled_cosine``: similarity ``alpha cos + (1 - alpha)(norm(x) + norm(y))``,
+  distance ``1 - s``;
+- ``wrd``: similarity ``-(abs(norm(x) - norm(y)) + lam arccos(cos))``,
+  distance ``-s``;
+- ``radial_cosine``: similarity ``cos(x, y) (norm(x) norm(y))**beta``,
+  distance ``1 - s``.
 
 A zero vector has cosine 0 with every vector, itself included (so angle
 ``pi/2`` for ``angular`` and ``wrd``, soft cosine 0 for a zero soft norm):

@@ -139,11 +139,11 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
     mean_ : ndarray of shape (n_features,)
         Per-feature training mean, or zeros when `with_mean=False`.
 
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (`n_components_`, n_features)
         Removed directions, sorted by decreasing `explained_variance_`, each
         signed so that its entry of largest magnitude is positive.
 
-    explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ : ndarray of shape (`n_components_`,)
         Variance (ddof=1) of the training data along each removed direction
         (second moment when `with_mean=False`).
 

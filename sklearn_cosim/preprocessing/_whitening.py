@@ -85,7 +85,7 @@ def whiten(X, n_components=None, *, method="pca", shrinkage=None, power=0.5, rto
 
     Returns
     -------
-    X_tr : ndarray of shape (n_samples, n_components_) or \
+    X_tr : ndarray of shape (n_samples, `n_components_`) or \
             (n_samples, n_features)
         Whitened data, with the dtype of `X` (float32 or float64). The second
         shape is for ``method="zca"``.
@@ -178,19 +178,20 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     shrinkage_ : float
         Shrinkage coefficient :math:`\alpha` that was applied (0 if none).
 
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (`n_components_`, n_features)
         Kept principal axes (rows), by decreasing `explained_variance_`. Each
         row is signed so that its entry of largest magnitude is positive.
 
-    explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ : ndarray of shape (`n_components_`,)
         Eigenvalues of `covariance_` along `components_`.
 
     n_components_ : int
         Number of kept directions.
 
-    whitening_ : ndarray of shape (n_features, n_components_) or \
-            (n_features, n_features)
-        Matrix :math:`W` applied as ``(X - mean_) @ whitening_``, float64.
+    whitening_ : ndarray of shape (n_features, n_output_features)
+        ``n_output_features`` is `n_components_` for ``method="pca"`` and
+        `n_features_in_` for ``method="zca"``. Matrix :math:`W` applied as
+        ``(X - mean_) @ whitening_``, float64.
 
     n_samples_seen_ : int
         Number of samples the statistics were computed from.
@@ -390,7 +391,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         Returns
         -------
-        X_tr : ndarray of shape (n_samples, n_components_) or \
+        X_tr : ndarray of shape (n_samples, `n_components_`) or \
                 (n_samples, n_features)
             Whitened data, with the dtype of `X` (float32 or float64). The
             second shape is for ``method="zca"``.
@@ -416,7 +417,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_) or \
+        X : array-like of shape (n_samples, `n_components_`) or \
                 (n_samples, n_features)
             Whitened data (the second shape for ``method="zca"``).
 
