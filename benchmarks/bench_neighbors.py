@@ -87,8 +87,8 @@ MEASURES = [
 
 
 def python_cosine_distance(a, b):
-    """Cosine distance of two vectors, as a user would pass it to scikit-learn."""
-    return 1.0 - float(a @ b) / float(np.sqrt((a @ a) * (b @ b)))
+    """Cosine distance of two vectors, written as users pass it to scikit-learn."""
+    return 1.0 - np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
 
 
 def main(argv=None):
