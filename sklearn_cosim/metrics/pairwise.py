@@ -93,10 +93,6 @@ def register_similarity(measure, *, name=None, overwrite=False):
     overwrite : bool, default=False
         Whether an existing name other than a built-in one may be replaced.
 
-    Returns
-    -------
-    None
-
     See Also
     --------
     unregister_similarity : Remove a registered name.
@@ -137,14 +133,16 @@ def register_similarity(measure, *, name=None, overwrite=False):
 def unregister_similarity(name):
     """Remove a measure registered with :func:`register_similarity`.
 
+    After removal the name is no longer accepted by the ``metric`` parameter.
+
     Parameters
     ----------
     name : str
         Registered name. Built-in measures cannot be removed.
 
-    Returns
-    -------
-    None
+    See Also
+    --------
+    register_similarity : Add a named measure.
 
     Examples
     --------
@@ -163,6 +161,9 @@ def unregister_similarity(name):
 def get_similarity(metric):
     """Return the measure object for a metric name, measure or callable.
 
+    This is how every function and estimator of the library resolves its
+    ``metric`` parameter.
+
     Parameters
     ----------
     metric : str, SimilarityMeasure or callable
@@ -174,6 +175,10 @@ def get_similarity(metric):
     -------
     measure : SimilarityMeasure
         The measure.
+
+    See Also
+    --------
+    check_metric : Resolve a metric and validate its parameters.
 
     Examples
     --------
@@ -203,6 +208,9 @@ def get_similarity(metric):
 def check_metric(metric, metric_params=None):
     """Resolve a metric and validate its parameters.
 
+    Unknown or invalid parameters raise a ``ValueError`` that names them;
+    missing ones are filled with the measure's defaults.
+
     Parameters
     ----------
     metric : str, SimilarityMeasure or callable
@@ -218,6 +226,10 @@ def check_metric(metric, metric_params=None):
 
     params : dict
         All parameters of the measure, defaults filled in.
+
+    See Also
+    --------
+    get_similarity : Resolve the metric only.
 
     Examples
     --------
@@ -256,7 +268,7 @@ def _pairwise(X, Y, metric, params, to_distance):
 
 
 def pairwise_similarity(X, Y=None, *, metric="cosine", **params):
-    """Similarities between the rows of `X` and `Y` with any registered measure.
+    """Compute similarities between rows with any registered measure.
 
     The matrix is computed in row blocks whose temporaries fit scikit-learn's
     ``working_memory``. Larger values mean more similar.
@@ -301,7 +313,7 @@ def pairwise_similarity(X, Y=None, *, metric="cosine", **params):
 
 
 def pairwise_distances(X, Y=None, *, metric="cosine", **params):
-    """Distances between the rows of `X` and `Y` with any registered measure.
+    """Compute distances between rows with any registered measure.
 
     Each measure's distance is a decreasing function of its similarity (see
     the table in the module docstring); it is what the estimators report.
@@ -362,7 +374,10 @@ def _paired(X, Y, metric, params, to_distance):
     prefer_skip_nested_validation=True,
 )
 def paired_similarity(X, Y, *, metric="cosine", **params):
-    """Similarity of each row of `X` with the same row of `Y`.
+    """Compute the similarity of each row of `X` with the same row of `Y`.
+
+    Useful for pair data (word pairs, sentence pairs): no full matrix is
+    computed.
 
     Parameters
     ----------
@@ -402,7 +417,9 @@ def paired_similarity(X, Y, *, metric="cosine", **params):
     prefer_skip_nested_validation=True,
 )
 def paired_distances(X, Y, *, metric="cosine", **params):
-    """Distance of each row of `X` to the same row of `Y`.
+    """Compute the distance of each row of `X` to the same row of `Y`.
+
+    The distance is the one estimators report for the measure.
 
     Parameters
     ----------
