@@ -63,14 +63,14 @@ def peak_mib(func):
 
 
 def make_data(n, d, n_queries, seed=0):
-    """Anisotropic embeddings with varying norms (a common offset direction)."""
+    """Anisotropic float32 embeddings with varying norms (a common offset)."""
     rng = np.random.default_rng(seed)
-    offset = rng.standard_normal(d).astype(np.float32)
+    offset = rng.standard_normal(d)
     offset *= 2.0 / np.linalg.norm(offset)
-    C = rng.standard_normal((n, d), dtype=np.float32) / np.sqrt(d) + offset
-    C *= rng.lognormal(0.0, 0.3, (n, 1)).astype(np.float32)
-    Q = rng.standard_normal((n_queries, d), dtype=np.float32) / np.sqrt(d) + offset
-    return C, Q
+    C = rng.standard_normal((n, d)) / np.sqrt(d) + offset
+    C *= rng.lognormal(0.0, 0.3, (n, 1))
+    Q = rng.standard_normal((n_queries, d)) / np.sqrt(d) + offset
+    return C.astype(np.float32), Q.astype(np.float32)
 
 
 MEASURES = [
@@ -108,6 +108,7 @@ def main(argv=None):
         file=sys.stderr,
     )
     C, Q = make_data(n, d, nq)
+    assert C.dtype == Q.dtype == np.float32
     S = np.eye(d, dtype=np.float32)  # the soft cosine's S (dense); S = I: cosine
     S[np.arange(d - 1), np.arange(1, d)] = S[np.arange(1, d), np.arange(d - 1)] = 0.1
     rows = []
