@@ -15,6 +15,7 @@ from sklearn_cosim import (
     datasets,
     decomposition,
     metrics,
+    model_selection,
     neighbors,
     preprocessing,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "datasets",
     "decomposition",
     "metrics",
+    "model_selection",
     "neighbors",
     "preprocessing",
 ]

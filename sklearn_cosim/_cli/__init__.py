@@ -13,7 +13,7 @@ import importlib
 import sys
 
 #: Subcommand modules, in the order ``--help`` lists them.
-SUBCOMMANDS = ("compare", "figure1")
+SUBCOMMANDS = ("compare", "diagnose", "figure1")
 
 
 class CLIError(Exception):

@@ -1,135 +1,316 @@
-"""``compare``: cross-validated k-NN accuracy of every similarity measure."""
+"""``compare``: rank post-processing x similarity choices by cross-validation."""
 
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from sklearn_cosim._cli import CLIError
-from sklearn_cosim.neighbors import SimilarityKNeighborsClassifier
+
+_FORMATS = ".npy, .npz, .csv, .txt or .parquet"
 
 
-def default_candidates(X):
-    """(label, metric, metric_params) of every built-in measure for data `X`.
-
-    The soft cosine uses the feature correlation matrix as term similarity
-    (symmetric, positive semi-definite, unit diagonal).
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.corrcoef(X, rowvar=False)
-    corr = np.nan_to_num(corr, nan=0.0)
-    np.fill_diagonal(corr, 1.0)
-    return [
-        ("cosine", "cosine", None),
-        ("dot", "dot", None),
-        ("euclidean", "euclidean", None),
-        ("sqeuclidean", "sqeuclidean", None),
-        ("angular", "angular", None),
-        ("soft_cosine (S = feature correlation)", "soft_cosine", {"S": corr}),
-        ("scaled_cosine alpha=0.9", "scaled_cosine", {"alpha": 0.9}),
-        ("wrd lam=1", "wrd", {"lam": 1.0}),
-        ("radial_cosine beta=0.5", "radial_cosine", {"beta": 0.5}),
-    ]
-
-
-def _load(path, what):
-    path = Path(path)
-    if not path.exists():
-        raise CLIError(f"{what} file {str(path)!r} does not exist")
+def _numeric(line):
     try:
-        if path.suffix == ".npy":
-            return np.load(path, allow_pickle=False)
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as data:
-                return data[data.files[0]]
-        if path.suffix in (".csv", ".txt"):
-            return np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None)
-    except (ValueError, OSError) as exc:
-        raise CLIError(f"cannot read {what} file {str(path)!r}: {exc}") from None
-    raise CLIError(f"{what} file {str(path)!r}: use .npy, .npz, .csv or .txt")
+        [float(field) for field in line.split(",")]
+    except ValueError:
+        return False
+    return True
 
 
-def compare_measures(X, y, *, cv=5, n_neighbors=5, candidates=None, progress=None):
-    """Cross-validate a k-NN classifier with each measure; rows sorted by score.
+def _read_table(path, what):
+    """Read a numeric (or, for labels, text) table from a .csv or .txt file.
 
-    Returns a list of dicts with keys ``rank``, ``measure``, ``mean``,
-    ``std`` and ``seconds``.
+    A .csv file may start with a header line: a first line that is not
+    numeric above numeric lines, or one ``csv.Sniffer`` detects.
     """
-    candidates = default_candidates(X) if candidates is None else candidates
-    splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=0)
-    rows = []
-    for step, (label, metric, params) in enumerate(candidates, start=1):
-        if progress is not None:
-            progress(f"[{step}/{len(candidates)}] {label}")
-        clf = SimilarityKNeighborsClassifier(
-            n_neighbors=n_neighbors, metric=metric, metric_params=params
-        )
-        start = time.perf_counter()
-        scores = cross_validate(clf, X, y, cv=splitter)["test_score"]
-        rows.append(
-            {
-                "measure": label,
-                "mean": float(scores.mean()),
-                "std": float(scores.std()),
-                "seconds": time.perf_counter() - start,
-            }
-        )
-    rows.sort(key=lambda r: -r["mean"])
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    return rows
+    import csv
+
+    skiprows = 0
+    if path.suffix.lower() == ".csv":
+        with open(path, encoding="utf-8", newline="") as f:
+            sample = f.read(16384)
+        lines = sample.splitlines()
+        if len(lines) >= 2 and not _numeric(lines[0]) and _numeric(lines[1]):
+            skiprows = 1
+        else:
+            try:
+                skiprows = int(csv.Sniffer().has_header(sample))
+            except csv.Error:
+                skiprows = 0
+    delimiter = "," if path.suffix.lower() == ".csv" else None
+    dtypes = (np.float64,) if what == "data" else (np.float64, str)
+    for dtype in dtypes:
+        try:
+            return np.loadtxt(
+                path, delimiter=delimiter, skiprows=skiprows, dtype=dtype, ndmin=1
+            )
+        except ValueError as exc:
+            error = exc
+    raise ValueError(str(error).splitlines()[0])
 
 
-def format_table(rows):
-    """The ranked table as text."""
-    width = max(len("measure"), *(len(r["measure"]) for r in rows))
-    lines = [f"{'rank':>4}  {'measure':<{width}}  {'accuracy':>17}  {'time (s)':>8}"]
-    lines.append("-" * len(lines[0]))
-    for r in rows:
-        acc = f"{r['mean']:.4f} ± {r['std']:.4f}"
-        lines.append(
-            f"{r['rank']:>4}  {r['measure']:<{width}}  {acc:>17}  {r['seconds']:>8.2f}"
+def load_array(path, what="data"):
+    """Load an array from .npy, .npz (first array), .csv/.txt or .parquet.
+
+    Errors become a one-line :class:`CLIError`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"{what} file {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            try:
+                data = np.load(path, allow_pickle=False)
+            except ValueError as exc:
+                if "pickle" not in str(exc):
+                    raise
+                raise ValueError(
+                    "not a NumPy .npy file of numbers (or it holds Python objects)"
+                ) from None
+        elif suffix == ".npz":
+            with np.load(path, allow_pickle=False) as archive:
+                if not archive.files:
+                    raise ValueError("the archive holds no array")
+                data = archive[archive.files[0]]
+        elif suffix in (".csv", ".txt"):
+            data = _read_table(path, what)
+        elif suffix == ".parquet":
+            try:
+                import pandas as pd
+
+                data = pd.read_parquet(path).to_numpy()
+            except ImportError as exc:
+                raise CLIError(
+                    f"reading .parquet needs pandas and pyarrow ({exc.name} is "
+                    "missing): pip install pandas pyarrow"
+                ) from None
+        else:
+            raise CLIError(f"{what} file {str(path)!r}: use {_FORMATS}")
+    except CLIError:
+        raise
+    except Exception as exc:  # any reader error is one line for the user
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise CLIError(f"cannot read {what} file {str(path)!r}: {message}") from None
+    if data.dtype == object:
+        raise CLIError(f"{what} file {str(path)!r} holds non-numeric objects")
+    return data
+
+
+def _check_finite(X, what):
+    if X.dtype.kind not in "fiub":
+        raise CLIError(f"{what} must be numeric, got dtype {X.dtype}")
+    if not np.all(np.isfinite(X)):
+        raise CLIError(f"{what} contains NaN or infinite values")
+
+
+def _load_task_data(args):
+    """Return (X, y, description) for the task."""
+    task = args.task
+    if args.data is None:
+        if args.labels or args.pairs or args.scores:
+            raise CLIError("--labels, --pairs and --scores need --data")
+        return _builtin(task, args.builtin, args.quick)
+    X = load_array(args.data, "data")
+    if X.ndim != 2:
+        raise CLIError(f"--data must be a 2-D array, got shape {X.shape}")
+    _check_finite(X, "--data")
+    X = X.astype(np.float64)
+    if task == "pairs":
+        if args.pairs is None or args.scores is None:
+            raise CLIError(
+                "--task pairs with --data needs --pairs (n_pairs x 2 row indices "
+                "into --data) and --scores (one judgement per pair)"
+            )
+        pairs = load_array(args.pairs, "pairs")
+        scores = load_array(args.scores, "scores")
+        if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.dtype.kind not in "iuf":
+            raise CLIError(
+                f"--pairs must be an n_pairs x 2 array of row indices, got shape "
+                f"{pairs.shape}"
+            )
+        if pairs.dtype.kind == "f" and not np.all(pairs == np.round(pairs)):
+            raise CLIError("--pairs must hold integer row indices")
+        pairs = pairs.astype(np.int64)
+        if pairs.min() < 0 or pairs.max() >= X.shape[0]:
+            raise CLIError(
+                f"--pairs indices must be in [0, {X.shape[0] - 1}] (rows of --data)"
+            )
+        scores = np.ravel(scores)
+        if scores.dtype.kind not in "iuf" or len(scores) != len(pairs):
+            raise CLIError(
+                f"--scores must hold one number per pair ({len(pairs)}), got "
+                f"{len(scores)} values of dtype {scores.dtype}"
+            )
+        _check_finite(scores, "--scores")
+        Xp = np.hstack([X[pairs[:, 0]], X[pairs[:, 1]]])
+        return Xp, scores.astype(np.float64), f"{args.data} ({len(pairs)} pairs)"
+    if args.pairs or args.scores:
+        raise CLIError("--pairs and --scores are for --task pairs")
+    if args.labels is None:
+        raise CLIError("--data needs --labels (one class label per row)")
+    y = load_array(args.labels, "labels")
+    if y.ndim == 2 and 1 in y.shape:
+        y = y.ravel()
+    if y.ndim != 1 or len(y) != len(X):
+        raise CLIError(
+            f"--labels must hold one label per row of --data ({len(X)}), got "
+            f"shape {y.shape}"
         )
+    return X, y, f"{args.data} ({X.shape[0]} x {X.shape[1]})"
+
+
+def _builtin(task, name, quick):
+    from sklearn_cosim.model_selection._synthetic import (
+        _make_class_embeddings,
+        _make_similarity_pairs,
+    )
+
+    if task == "pairs":
+        n = 200 if quick else 600
+        X, y = _make_similarity_pairs(n_pairs=n, n_features=32, random_state=0)
+        return X, y, f"generated embedding pairs ({n} pairs, 32 dimensions)"
+    if name == "embeddings":
+        n = 300 if quick else 1200
+        X, y = _make_class_embeddings(n_samples=n, n_features=64, random_state=0)
+        return X, y, f"generated anisotropic embeddings ({n} x 64, 6 classes)"
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    source = "scikit-learn digits (1797 images, 64 pixels)"
+    if quick:
+        X, y = X[:600], y[:600]
+        source += ", first 600"
+    return X, y, source
+
+
+def format_table(results):
+    """The ranked results of ``compare_similarities`` as text."""
+    cols = results.columns if hasattr(results, "columns") else list(results)
+    scores = [c[len("mean_test_") :] for c in cols if c.startswith("mean_test_")]
+    labels = [str(c) for c in results["candidate"]]
+    width = max(len("candidate"), *(len(s) for s in labels))
+    cells = {
+        s: [
+            f"{m:.4f} ± {d:.4f}"
+            for m, d in zip(results[f"mean_test_{s}"], results[f"std_test_{s}"])
+        ]
+        for s in scores
+    }
+    score_w = {s: max(len(s), *(len(c) for c in cells[s])) for s in scores}
+    head = f"{'rank':>4}  {'candidate':<{width}}"
+    head += "".join(f"  {s:>{score_w[s]}}" for s in scores)
+    head += f"  {'fit (s)':>8}  {'score (s)':>9}"
+    lines = [head, "-" * len(head)]
+    fit, score = results["mean_fit_time"], results["mean_score_time"]
+    for i, label in enumerate(labels):
+        line = f"{int(results['rank'][i]):>4}  {label:<{width}}"
+        line += "".join(f"  {cells[s][i]:>{score_w[s]}}" for s in scores)
+        line += f"  {float(fit[i]):>8.3f}  {float(score[i]):>9.3f}"
+        lines.append(line)
     return "\n".join(lines)
+
+
+def _write_csv(results, path):
+    path = Path(path)
+    cols = [c for c in (list(results.keys())) if c != "params"]
+    try:
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(cols)
+            for i in range(len(results["rank"])):
+                writer.writerow([_plain(results[c][i]) for c in cols])
+    except OSError as exc:
+        raise CLIError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _plot(results, path, title):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CLIError("--plot needs matplotlib: pip install matplotlib") from None
+    cols = list(results.keys())
+    score = next(c for c in cols if c.startswith("mean_test_"))
+    name = score[len("mean_test_") :]
+    labels = [str(c) for c in results["candidate"]][::-1]
+    mean = np.asarray(results[score], dtype=float)[::-1]
+    std = np.asarray(results[f"std_test_{name}"], dtype=float)[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(labels) + 1.2))
+    ax.barh(np.arange(len(labels)), mean, xerr=std, color="tab:blue", alpha=0.8)
+    ax.set_yticks(np.arange(len(labels)), labels, fontsize=8)
+    finite = mean[np.isfinite(mean)]
+    if finite.size:
+        low = float(np.min(finite - std[np.isfinite(mean)]))
+        ax.set_xlim(max(low - 0.05 * abs(low), -1.0), None)
+    ax.set_xlabel(f"{name} (mean ± std over folds)")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot write plot {str(path)!r}: {exc}") from None
+    finally:
+        plt.close(fig)
 
 
 def run(args):
     """Run the comparison and print the ranked table."""
+    from sklearn_cosim.model_selection import compare_similarities, default_grid
+
     if args.cv < 2:
         raise CLIError(f"--cv must be at least 2, got {args.cv}")
-    if args.n_neighbors < 1:
+    if args.n_neighbors is not None and args.n_neighbors < 1:
         raise CLIError(f"--n-neighbors must be at least 1, got {args.n_neighbors}")
-    if args.data is None:
-        X, y = load_digits(return_X_y=True)
-        source = "scikit-learn digits (1797 images, 64 pixels)"
-        if args.quick:
-            X, y = X[:600], y[:600]
-            source += ", first 600"
-    else:
-        if args.labels is None:
-            raise CLIError("--data needs --labels (one class label per row)")
-        X, y = _load(args.data, "data"), _load(args.labels, "labels")
-        if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
+    X, y, source = _load_task_data(args)
+    if args.task != "pairs":
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() < args.cv:
             raise CLIError(
-                f"--data must be 2-D and --labels 1-D of the same length; got "
-                f"shapes {X.shape} and {y.shape}"
+                f"every class needs at least --cv={args.cv} samples; the smallest "
+                f"has {counts.min()}"
             )
-        source = f"{args.data} ({X.shape[0]} x {X.shape[1]})"
-    print(f"k-NN accuracy (k={args.n_neighbors}, {args.cv}-fold CV) on {source}")
-    rows = compare_measures(
-        np.asarray(X, dtype=np.float64),
-        y,
-        cv=args.cv,
-        n_neighbors=args.n_neighbors,
-        progress=lambda msg: print(msg, file=sys.stderr, flush=True),
-    )
-    print(format_table(rows))
+    elif len(y) < 2 * args.cv:
+        raise CLIError(f"need at least {2 * args.cv} pairs for --cv={args.cv}")
+    grid = default_grid(args.task, quick=args.quick)
+    what = {
+        "classification": "k-NN accuracy",
+        "retrieval": "same-class retrieval",
+        "pairs": "rank correlation with the judgements",
+    }[args.task]
+    title = f"{what}, {args.cv}-fold CV, on {source}"
+    print(title, flush=True)
+    try:
+        results = compare_similarities(
+            X,
+            y,
+            task=args.task,
+            candidates=grid,
+            cv=args.cv,
+            n_neighbors=args.n_neighbors,
+            verbose=0 if args.quiet else 2,
+            as_frame=False,
+        )
+    except ValueError as exc:
+        raise CLIError(" ".join(str(exc).split())) from None
+    print(format_table(results))
+    if args.output:
+        _write_csv(results, args.output)
+        print(f"results written to {args.output}")
+    if args.plot:
+        _plot(results, args.plot, title)
+        print(f"plot written to {args.plot}")
     return 0
 
 
@@ -137,21 +318,48 @@ def add_parser(subparsers):
     """Add the ``compare`` subcommand."""
     parser = subparsers.add_parser(
         "compare",
-        help="rank similarity measures by cross-validated k-NN accuracy",
+        help="rank post-processing x similarity choices by cross-validation",
         description=(
-            "Rank every similarity measure by the cross-validated accuracy of a "
-            "k-nearest-neighbour classifier. Without --data, uses scikit-learn's "
-            "digits data set (no download)."
+            "Cross-validate every combination of post-processing (none, "
+            "centering, PC removal, whitening, layer norm) and similarity "
+            "measure (and hubness reduction, when available) and print them "
+            "ranked. Without --data, uses built-in data (no download): "
+            "scikit-learn's digits, or generated embeddings."
         ),
     )
-    parser.add_argument("--data", help="samples: .npy, .npz, .csv or .txt file")
+    parser.add_argument("--data", help=f"embeddings, one per row: {_FORMATS}")
     parser.add_argument("--labels", help="class labels, one per row of --data")
-    parser.add_argument("--cv", type=int, default=5, help="number of folds (5)")
     parser.add_argument(
-        "--n-neighbors", type=int, default=5, help="neighbours that vote (5)"
+        "--pairs", help="--task pairs: n_pairs x 2 row indices into --data"
+    )
+    parser.add_argument("--scores", help="--task pairs: one judgement per pair")
+    parser.add_argument(
+        "--task",
+        choices=("classification", "retrieval", "pairs"),
+        default="classification",
+        help="k-NN classification (default), same-class retrieval, or pair "
+        "similarity judgements",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="a smaller built-in set (smoke test)"
+        "--builtin",
+        choices=("digits", "embeddings"),
+        default="digits",
+        help="built-in data without --data (classification, retrieval)",
+    )
+    parser.add_argument("--cv", type=int, default=5, help="number of folds (5)")
+    parser.add_argument(
+        "--n-neighbors",
+        type=int,
+        default=None,
+        help="voting neighbours (5) or retrieval cut-off k (10)",
+    )
+    parser.add_argument("--output", help="write the table to this .csv file")
+    parser.add_argument("--plot", help="save a bar chart (e.g. results.png)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller data and grid (smoke test)"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress lines on stderr"
     )
     parser.set_defaults(func=run)
     return parser

@@ -8,6 +8,15 @@ from sklearn_cosim.metrics._measures import (
     PreparedRows,
     SimilarityMeasure,
 )
+from sklearn_cosim.metrics._retrieval import (
+    get_retrieval_scorer,
+    make_retrieval_scorer,
+    mean_average_precision,
+    mean_reciprocal_rank,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+)
 from sklearn_cosim.metrics.pairwise import (
     check_metric,
     get_similarity,
@@ -24,11 +33,18 @@ __all__ = [
     "PreparedRows",
     "SimilarityMeasure",
     "check_metric",
+    "get_retrieval_scorer",
     "get_similarity",
+    "make_retrieval_scorer",
+    "mean_average_precision",
+    "mean_reciprocal_rank",
+    "ndcg_at_k",
     "paired_distances",
     "paired_similarity",
     "pairwise_distances",
     "pairwise_similarity",
+    "precision_at_k",
+    "recall_at_k",
     "register_similarity",
     "unregister_similarity",
 ]

@@ -1,0 +1,14 @@
+"""Cross-validating the choice of post-processing and similarity measure."""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from sklearn_cosim.model_selection._compare import compare_similarities, default_grid
+from sklearn_cosim.model_selection._paired import PairedSimilarity, stack_pairs
+
+__all__ = [
+    "PairedSimilarity",
+    "compare_similarities",
+    "default_grid",
+    "stack_pairs",
+]
