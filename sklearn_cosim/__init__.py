@@ -18,6 +18,7 @@ from sklearn_cosim import (
     model_selection,
     neighbors,
     preprocessing,
+    text,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "model_selection",
     "neighbors",
     "preprocessing",
+    "text",
 ]

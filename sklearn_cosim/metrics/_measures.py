@@ -543,7 +543,15 @@ class AngularMeasure(CosineMeasure):
 
 
 class SoftCosineMeasure(_CosineFamily):
-    """``x'Sy / sqrt(x'Sx y'Sy)``; distance ``1 - s``; zero S-norm rows give 0."""
+    """``x'Sy / sqrt(x'Sx y'Sy)``; distance ``1 - s``; zero S-norm rows give 0.
+
+    The corpus operand is ``C / |c|_S`` (as sparse as the corpus) and the
+    query operand ``Q S / |q|_S``: `S` is applied on the query side, so a
+    sparse corpus never becomes the much denser ``C S`` and memory stays
+    proportional to the corpus. Soft norms ``|x|_S = sqrt(x'Sx)`` are
+    computed in row chunks, accumulated in float64. Empty (all-zero) rows
+    have soft norm 0 and similarity 0 with every row.
+    """
 
     name = "soft_cosine"
     params = {"S": None}
@@ -560,6 +568,7 @@ class SoftCosineMeasure(_CosineFamily):
             )
         if sparse.issparse(S):
             S = sparse.csr_matrix(S, dtype=np.float64)
+            S.sum_duplicates()
             data = S.data
         else:
             S = np.asarray(S, dtype=np.float64)
@@ -582,6 +591,32 @@ class SoftCosineMeasure(_CosineFamily):
         params["S"] = S
         return params
 
+    @staticmethod
+    def _times_S(X, S):
+        """``X @ S`` in the dtype of `X`; CSR when `X` is sparse, else ndarray."""
+        XS = X @ S
+        if sparse.issparse(XS):
+            XS = sparse.csr_matrix(XS, dtype=X.dtype)
+            XS.sort_indices()
+            return XS
+        return np.asarray(XS, dtype=X.dtype)
+
+    def _soft_sq_norms(self, X, S, XS=None):
+        """``x'Sx`` of every row in float64, in row chunks when `XS` is None."""
+        n = X.shape[0]
+        if XS is not None:
+            return _pair_dots(XS, X, np.arange(n), np.arange(n))
+        out = np.empty(n, dtype=np.float64)
+        nnz_row = S.nnz / max(S.shape[0], 1) if sparse.issparse(S) else S.shape[0]
+        step = max(1, int(2**23 // max(nnz_row * 8, X.shape[1], 1)))
+        for start in range(0, n, step):
+            rows = slice(start, min(start + step, n))
+            block = X[rows]
+            block_S = self._times_S(block, S)
+            idx = np.arange(block.shape[0])
+            out[rows] = _pair_dots(block_S, block, idx, idx)
+        return out
+
     def prepare(self, X, params, corpus=None):
         S = params["S"]
         if X.shape[1] != S.shape[0]:
@@ -590,12 +625,8 @@ class SoftCosineMeasure(_CosineFamily):
                 "be (n_features, n_features)."
             )
         S = S.astype(X.dtype) if S.dtype != X.dtype else S
-        XS = X @ S
-        if sparse.issparse(XS):
-            XS = sparse.csr_matrix(XS)
-        else:
-            XS = np.asarray(XS)
-        s_sq = _pair_dots(XS, X, np.arange(X.shape[0]), np.arange(X.shape[0]))
+        XS = None if corpus is None else self._times_S(X, S)
+        s_sq = self._soft_sq_norms(X, S, XS)
         norms = _row_norms64(X)
         tol = 1e-5 * norms**2 * (abs(S).max() if S.size else 0.0)
         bad = np.flatnonzero(s_sq < -tol)
@@ -608,17 +639,105 @@ class SoftCosineMeasure(_CosineFamily):
             )
         s_norms = np.sqrt(np.maximum(s_sq, 0.0))
         inv = _inverse_or_zero(s_norms)
-        E = _scale_rows(XS if corpus is None else X, inv)
+        E = _scale_rows(X if corpus is None else XS, inv)
         return PreparedRows(X, E=E, norms=norms, XS=XS, s_norms=s_norms)
 
+    @staticmethod
+    def _lookup_pair_dots(A, B, i, j):
+        """``A[i[t]] . B[j[t]]`` in float64 for CSR `A` (dense rows) and `B`.
+
+        Walks the few non-zeros of the rows of `B` and looks the matching
+        entries of `A` up by binary search, instead of multiplying the long
+        rows of `A` (the query rows ``q S``) element-wise.
+        """
+        if len(i) == 0:
+            return np.zeros(0)
+        lo, hi = int(i.min()), int(i.max()) + 1
+        was_sorted = A.has_sorted_indices
+        A = A[lo:hi]
+        if was_sorted:
+            A.has_sorted_indices = True
+        A.sort_indices()
+        n_cols = A.shape[1]
+        keys = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(A.indptr))
+        keys = keys * n_cols + A.indices
+        B_rows = B[j]
+        counts = np.diff(B_rows.indptr)
+        pair = np.repeat(np.arange(len(i)), counts)
+        wanted = (i[pair] - lo).astype(np.int64) * n_cols + B_rows.indices
+        pos = np.searchsorted(keys, wanted)
+        pos = np.minimum(pos, max(keys.size - 1, 0))
+        found = keys[pos] == wanted if keys.size else np.zeros(wanted.size, bool)
+        prod = np.where(found, A.data[pos] if keys.size else 0.0, 0.0)
+        prod = prod.astype(np.float64) * B_rows.data
+        return np.bincount(pair, weights=prod, minlength=len(i))
+
     def similarity_pairs(self, q, c, i, j, params):
-        dots = _pair_dots(q.extra["XS"], c.X, i, j)
+        XS = q.extra["XS"]
+        if sparse.issparse(XS) and sparse.issparse(c.X):
+            dots = self._lookup_pair_dots(XS, c.X, i, j)
+        else:
+            dots = _pair_dots(XS, c.X, i, j)
         s = dots * _inverse_or_zero(q.extra["s_norms"][i] * c.extra["s_norms"][j])
         return np.clip(s, -1.0, 1.0)
 
+    # -- block products ------------------------------------------------------------
+    #: Density of a sparse query block ``Q S`` above which the product with the
+    #: sparse corpus runs as sparse x dense (vectorised over the queries)
+    #: instead of sparse x sparse: ``Q S`` is usually much denser than `Q`.
+    DENSE_QUERY_DENSITY = 0.03
+    #: Query rows densified at a time.
+    DENSE_QUERY_ROWS = 256
+
+    def _dense_query_T(self, q, qs):
+        """``q.E[qs].T`` as a C-contiguous ndarray, or None if it should stay sparse."""
+        A = q.E[qs]
+        if not (sparse.issparse(A) and A.shape[0]):
+            return None
+        if A.nnz < self.DENSE_QUERY_DENSITY * A.shape[0] * A.shape[1]:
+            return None
+        return sparse.csr_matrix(A.T).toarray()
+
+    def _block(self, q, c, qs, cs, out=None):
+        """``q.E[qs] @ c.E[cs].T`` as a dense block, in the operands' dtype."""
+        B = c.E[cs]
+        if sparse.issparse(B) and sparse.issparse(q.E):
+            cache = q.extra.setdefault("dense_T", {})
+            key = (qs.start, qs.stop)
+            AT = cache.get(key)
+            if AT is None:
+                AT = self._dense_query_T(q, qs)
+                if AT is not None:
+                    if len(cache) >= 4:  # a few blocks in flight (threads)
+                        try:
+                            cache.pop(next(iter(cache)), None)
+                        except (RuntimeError, StopIteration):  # pragma: no cover
+                            pass
+                    cache[key] = AT
+            if AT is not None:
+                G = (B @ AT).T
+                if out is not None and out.shape == G.shape:
+                    out[...] = G
+                    return out
+                return np.ascontiguousarray(G)
+        return _dense(_gemm(q.E[qs], B, out=out))
+
+    def scores(self, q, c, qs, cs, params, out=None):
+        return self._block(q, c, qs, cs, out=out)
+
     def similarity_block(self, q, c, qs, cs, params):
-        s = _dense(_gemm(q.E[qs], c.E[cs]))
-        return np.clip(s, -1.0, 1.0)
+        step = self.DENSE_QUERY_ROWS
+        out = None
+        for start in range(qs.start, qs.stop, step):
+            rows = slice(start, min(start + step, qs.stop))
+            block = self._block(q, c, rows, cs)
+            q.extra.get("dense_T", {}).pop((rows.start, rows.stop), None)
+            if out is None:
+                out = np.empty((qs.stop - qs.start, cs.stop - cs.start), block.dtype)
+            out[rows.start - qs.start : rows.stop - qs.start] = block
+        if out is None:
+            return np.empty((0, cs.stop - cs.start))
+        return np.clip(out, -1.0, 1.0, out=out)
 
     def distance(self, similarity, params):
         return np.clip(1.0 - similarity, 0.0, 2.0)

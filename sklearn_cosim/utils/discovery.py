@@ -18,6 +18,7 @@ PUBLIC_MODULES = (
     "sklearn_cosim.model_selection",
     "sklearn_cosim.neighbors",
     "sklearn_cosim.preprocessing",
+    "sklearn_cosim.text",
 )
 
 
