@@ -5,10 +5,12 @@
 
 from sklearn_cosim.neighbors._classification import SimilarityKNeighborsClassifier
 from sklearn_cosim.neighbors._graph import SimilarityKNeighborsTransformer
+from sklearn_cosim.neighbors._hubness_graph import HubnessReductionTransformer
 from sklearn_cosim.neighbors._regression import SimilarityKNeighborsRegressor
 from sklearn_cosim.neighbors._unsupervised import SimilarityNeighbors
 
 __all__ = [
+    "HubnessReductionTransformer",
     "SimilarityKNeighborsClassifier",
     "SimilarityKNeighborsRegressor",
     "SimilarityKNeighborsTransformer",

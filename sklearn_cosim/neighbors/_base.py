@@ -12,6 +12,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklearn_cosim.metrics._measures import SimilarityMeasure
 from sklearn_cosim.metrics.pairwise import check_metric
 from sklearn_cosim.neighbors._engine import kneighbors_search, radius_search
+from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS, wrap_measure
+from sklearn_cosim.utils._param_validation import Interval, StrOptions
 
 _DTYPES = [np.float64, np.float32]
 
@@ -19,7 +21,46 @@ _COMMON_CONSTRAINTS = {
     "metric": [str, callable, SimilarityMeasure],
     "metric_params": [dict, None],
     "n_jobs": [Integral, None],
+    "hubness": [StrOptions(set(HUBNESS_METHODS)), None],
+    "hubness_params": [dict, None],
+    "query_normalize": ["boolean", Interval(Integral, 2, None, closed="left")],
 }
+
+_HUBNESS_DOC = """\
+hubness : {"csls", "mutual_proximity", "local_scaling", "nicdm", \
+"dis_sim_local"}, default=None
+        Hubness reduction applied to the measure. Its per-sample statistics
+        are computed at :term:`fit` with the same engine (each fitted sample
+        excluded from its own neighbours), those of the queries when they
+        are searched (a query with ``X=None`` reuses its fitted statistics),
+        and the transform runs inside the blocks of the engine. ``"csls"``
+        ranks by ``2 s(x, y) - r(x) - r(y)`` (``r``: mean similarity to the
+        ``n_neighbors`` nearest fitted samples, default 10);
+        ``"local_scaling"`` by ``exp(-d^2 / (sigma_x sigma_y))``
+        (``sigma``: distance to the ``n_neighbors``-th neighbour, default 7);
+        ``"nicdm"`` by ``d / sqrt(mu_x mu_y)`` (``mu``: mean distance to the
+        ``n_neighbors`` nearest, default 7); ``"mutual_proximity"`` by the
+        probability that both are closer to each other than to a random
+        fitted sample (``method="normal"``, default, or ``"empiric"``);
+        ``"dis_sim_local"`` by ``-(|x - y|^2 - |x - c(x)|^2 - |y - c(y)|^2)``
+        (``c``: centroid of the ``n_neighbors`` nearest, default 10) on the
+        unit rows for cosine and angular. ``d`` is the measure's distance.
+        See :ref:`hubness_reduction`.
+
+    hubness_params : dict, default=None
+        Parameters of the hubness method: ``n_neighbors`` (all but
+        mutual proximity); ``method``, ``n_samples`` (reference sample size,
+        None for every fitted sample) and ``random_state`` for mutual
+        proximity.
+
+    query_normalize : bool or int, default=False
+        If True, z-score each query's similarities (after hubness reduction)
+        over every fitted sample: ``(s - mu_q) / sigma_q``, ddof 0,
+        ``sigma_q = 0`` replaced by 1; an integer ``m >= 2`` uses a seeded
+        sample of ``m`` fitted samples instead. It never changes the ranking
+        of one query; it makes similarity values comparable across queries
+        (thresholds, :meth:`radius_neighbors`, fusing scores). The distance
+        is then ``-z``."""
 
 _METRIC_DOC = """\
 metric : str, SimilarityMeasure or callable, default="cosine"
@@ -70,10 +111,17 @@ class SimilarityNeighborsMixin:
                 f"metric={measure.name!r} does not accept sparse input; convert "
                 "X to a dense array or choose a measure that accepts it."
             )
-        self._measure = measure
+        self._measure = wrap_measure(
+            measure,
+            params,
+            hubness=getattr(self, "hubness", None),
+            hubness_params=getattr(self, "hubness_params", None),
+            query_normalize=getattr(self, "query_normalize", False),
+            n_jobs=self.n_jobs,
+        )
         self._params = params
         self._fit_X = X
-        self._corpus = measure.prepare(X, params)
+        self._corpus = self._measure.prepare(X, params)
         self.n_samples_fit_ = X.shape[0]
         self.effective_metric_ = measure.name
         self.effective_metric_params_ = params

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
     _DTYPES,
+    _HUBNESS_DOC,
     _METRIC_DOC,
     SimilarityNeighborsMixin,
 )
@@ -49,6 +50,8 @@ class SimilarityKNeighborsClassifier(
 
     metric_params : dict, default=None
         Parameters of the measure.
+
+    {hubness}
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
@@ -106,6 +109,9 @@ class SimilarityKNeighborsClassifier(
         weights="uniform",
         metric="cosine",
         metric_params=None,
+        hubness=None,
+        hubness_params=None,
+        query_normalize=False,
         n_jobs=None,
     ):
         self.n_neighbors = n_neighbors
@@ -113,6 +119,9 @@ class SimilarityKNeighborsClassifier(
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.hubness = hubness
+        self.hubness_params = hubness_params
+        self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
     def fit(self, X, y):
@@ -221,5 +230,5 @@ class SimilarityKNeighborsClassifier(
 
 
 SimilarityKNeighborsClassifier.__doc__ = SimilarityKNeighborsClassifier.__doc__.format(
-    metric=_METRIC_DOC, weights=_WEIGHTS_DOC
+    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, weights=_WEIGHTS_DOC
 )

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
+    _HUBNESS_DOC,
     _METRIC_DOC,
     SimilarityNeighborsMixin,
 )
@@ -55,6 +56,8 @@ class SimilarityKNeighborsTransformer(
 
     metric_params : dict, default=None
         Parameters of the measure.
+
+    {hubness}
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
@@ -109,6 +112,9 @@ class SimilarityKNeighborsTransformer(
         n_neighbors=5,
         metric="cosine",
         metric_params=None,
+        hubness=None,
+        hubness_params=None,
+        query_normalize=False,
         n_jobs=None,
     ):
         self.mode = mode
@@ -116,6 +122,9 @@ class SimilarityKNeighborsTransformer(
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.hubness = hubness
+        self.hubness_params = hubness_params
+        self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
     def fit(self, X, y=None):
@@ -190,5 +199,7 @@ class SimilarityKNeighborsTransformer(
 
 
 SimilarityKNeighborsTransformer.__doc__ = (
-    SimilarityKNeighborsTransformer.__doc__.format(metric=_METRIC_DOC)
+    SimilarityKNeighborsTransformer.__doc__.format(
+        hubness=_HUBNESS_DOC, metric=_METRIC_DOC
+    )
 )

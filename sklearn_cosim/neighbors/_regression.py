@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
     _DTYPES,
+    _HUBNESS_DOC,
     _METRIC_DOC,
     SimilarityNeighborsMixin,
 )
@@ -44,6 +45,8 @@ class SimilarityKNeighborsRegressor(
 
     metric_params : dict, default=None
         Parameters of the measure.
+
+    {hubness}
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
@@ -95,6 +98,9 @@ class SimilarityKNeighborsRegressor(
         weights="uniform",
         metric="cosine",
         metric_params=None,
+        hubness=None,
+        hubness_params=None,
+        query_normalize=False,
         n_jobs=None,
     ):
         self.n_neighbors = n_neighbors
@@ -102,6 +108,9 @@ class SimilarityKNeighborsRegressor(
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.hubness = hubness
+        self.hubness_params = hubness_params
+        self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
     def fit(self, X, y):
@@ -166,5 +175,5 @@ class SimilarityKNeighborsRegressor(
 
 
 SimilarityKNeighborsRegressor.__doc__ = SimilarityKNeighborsRegressor.__doc__.format(
-    metric=_METRIC_DOC, weights=_WEIGHTS_DOC
+    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, weights=_WEIGHTS_DOC
 )

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator
 
 from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
+    _HUBNESS_DOC,
     _METRIC_DOC,
     SimilarityNeighborsMixin,
 )
@@ -42,6 +43,8 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
     metric_params : dict, default=None
         Parameters of the measure, e.g. ``{{"alpha": 0.7}}`` for
         ``"scaled_cosine"`` or ``{{"S": S}}`` for ``"soft_cosine"``.
+
+    {hubness}
 
     n_jobs : int, default=None
         Threads over blocks of queries, each running single-threaded BLAS.
@@ -111,6 +114,9 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         radius=1.0,
         metric="cosine",
         metric_params=None,
+        hubness=None,
+        hubness_params=None,
+        query_normalize=False,
         n_jobs=None,
     ):
         self.n_neighbors = n_neighbors
@@ -118,6 +124,9 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.hubness = hubness
+        self.hubness_params = hubness_params
+        self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
     def fit(self, X, y=None):
@@ -144,4 +153,6 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         return tags
 
 
-SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(metric=_METRIC_DOC)
+SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(
+    hubness=_HUBNESS_DOC, metric=_METRIC_DOC
+)
