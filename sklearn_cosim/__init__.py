@@ -14,6 +14,7 @@ __version__ = "0.1.0.dev0"
 from sklearn_cosim import (
     datasets,
     decomposition,
+    diagnostics,
     metrics,
     model_selection,
     neighbors,
@@ -25,6 +26,7 @@ __all__ = [
     "__version__",
     "datasets",
     "decomposition",
+    "diagnostics",
     "metrics",
     "model_selection",
     "neighbors",

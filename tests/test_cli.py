@@ -9,11 +9,6 @@ import pytest
 from sklearn_cosim._cli import main
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-HAS_DIAGNOSTICS = importlib.util.find_spec(
-    "sklearn_cosim.diagnostics"
-) is not None and (
-    hasattr(__import__("sklearn_cosim.diagnostics").diagnostics, "embedding_report")
-)
 
 
 def _run(*args):
@@ -150,15 +145,8 @@ def test_compare_errors_are_one_line(files, capsys, monkeypatch, args, match):
     assert match in err
 
 
-@pytest.mark.skipif(not HAS_DIAGNOSTICS, reason="sklearn_cosim.diagnostics not there")
 def test_diagnose_end_to_end(files):
     result = _run("diagnose", str(files / "E.npy"), "--n-neighbors", "5")
     assert result.returncode == 0, result.stderr
     assert "60 embeddings x 6 dimensions" in result.stdout
     assert len(result.stdout.splitlines()) > 2
-
-
-@pytest.mark.skipif(HAS_DIAGNOSTICS, reason="sklearn_cosim.diagnostics is there")
-def test_diagnose_without_diagnostics(files, capsys):
-    assert main(["diagnose", str(files / "E.npy")]) == 2
-    assert "diagnostics are not available" in capsys.readouterr().err

