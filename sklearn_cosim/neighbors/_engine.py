@@ -93,12 +93,21 @@ def _blas_limits(n_workers):
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _run_blocks(func, n_queries, rows, n_workers):
+def _map_blocks(block_func, q, c, n_jobs, working_memory):
+    """Run ``block_func(qs, cols)`` over blocks of queries, on worker threads.
+
+    `qs` is the slice of query rows of a block and `cols` the number of
+    corpus rows per tile, both sized by :func:`block_shape`.
+    """
+    n_queries = len(q)
+    n_workers = effective_n_jobs(n_jobs)
+    itemsize = getattr(c.X, "dtype", np.dtype(np.float64)).itemsize
+    rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
     blocks = [slice(s, min(s + rows, n_queries)) for s in range(0, n_queries, rows)]
     if n_workers <= 1 or len(blocks) <= 1:
-        return [func(b) for b in blocks]
+        return [block_func(b, cols) for b in blocks]
     with _blas_limits(n_workers), ThreadPoolExecutor(n_workers) as pool:
-        return list(pool.map(func, blocks))
+        return list(pool.map(lambda b: block_func(b, cols), blocks))
 
 
 def _group_max_threshold(G, k):
@@ -227,15 +236,11 @@ def kneighbors_search(
     indices : ndarray of shape (n_queries, k)
         Corpus indices; ties are broken by the smaller index.
     """
-    n_queries = len(q)
-    n_workers = effective_n_jobs(n_jobs)
-    itemsize = getattr(c.X, "dtype", np.dtype(np.float64)).itemsize
-    rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
 
-    def run(qs):
+    def run(qs, cols):
         return _topk_block(measure, params, q, c, k, exclude_self, cols, qs)
 
-    results = _run_blocks(run, n_queries, rows, n_workers)
+    results = _map_blocks(run, q, c, n_jobs, working_memory)
     if not results:
         return np.empty((0, k)), np.empty((0, k), dtype=np.intp)
     return np.vstack([r[0] for r in results]), np.vstack([r[1] for r in results])
@@ -330,18 +335,14 @@ def radius_search(
     indices : list of ndarray
         For each query, the matching corpus indices.
     """
-    n_queries = len(q)
-    n_workers = effective_n_jobs(n_jobs)
-    itemsize = getattr(c.X, "dtype", np.dtype(np.float64)).itemsize
-    rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
 
-    def run(qs):
+    def run(qs, cols):
         return _radius_block(
             measure, params, q, c, max_distance, exclude_self, cols, qs
         )
 
     sims, inds = [], []
-    for block_sims, block_inds in _run_blocks(run, n_queries, rows, n_workers):
+    for block_sims, block_inds in _map_blocks(run, q, c, n_jobs, working_memory):
         sims.extend(block_sims)
         inds.extend(block_inds)
     return sims, inds
