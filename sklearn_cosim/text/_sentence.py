@@ -185,7 +185,7 @@ class SentenceEmbedder(
 
         Returns
         -------
-        embeddings : ndarray of shape (n_samples, n_features_out_)
+        embeddings : ndarray of shape (n_samples, `n_features_out_`)
             Embeddings in float32, unit-norm only if `normalize` is True.
         """
         check_is_fitted(self)
