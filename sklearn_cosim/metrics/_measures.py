@@ -152,6 +152,11 @@ class SimilarityMeasure:
         Whether :meth:`distance` is never negative (needed by estimators
         that take ``metric="precomputed"`` graphs).
 
+    queries_as_corpus : bool
+        Whether :meth:`prepare` gives the same rows for queries as for the
+        corpus, so that searching the fitted set itself (``X=None``) reuses
+        the prepared corpus instead of preparing it again.
+
     Examples
     --------
     A measure that ranks by the dot product of the square roots of
@@ -179,6 +184,7 @@ class SimilarityMeasure:
     params: dict = {}
     accepts_sparse = True
     nonnegative_distance = False
+    queries_as_corpus = False
 
     # -- parameters -----------------------------------------------------------
     def check_params(self, params):
@@ -425,6 +431,7 @@ class CosineMeasure(_CosineFamily):
     """``cos(x, y) = x.y / (|x| |y|)``; distance ``1 - cos``; zero rows give 0."""
 
     name = "cosine"
+    queries_as_corpus = True
     nonnegative_distance = True
 
     def prepare(self, X, params, corpus=None):
@@ -448,6 +455,7 @@ class DotMeasure(SimilarityMeasure):
     """``x.y``; distance ``-x.y``."""
 
     name = "dot"
+    queries_as_corpus = True
 
     def similarity_pairs(self, q, c, i, j, params):
         return _pair_dots(q.X, c.X, i, j)
@@ -460,6 +468,7 @@ class SqEuclideanMeasure(SimilarityMeasure):
     """Similarity ``-|x - y|^2``; distance ``|x - y|^2``."""
 
     name = "sqeuclidean"
+    queries_as_corpus = True
     nonnegative_distance = True
 
     def prepare(self, X, params, corpus=None):
@@ -852,6 +861,7 @@ class WRDMeasure(_CosineFamily):
     """Distance ``|(|x| - |y|)| + lam * arccos(cos)``; similarity ``-distance``."""
 
     name = "wrd"
+    queries_as_corpus = True
     params = {"lam": 1.0, "signed": False}
     nonnegative_distance = True
 

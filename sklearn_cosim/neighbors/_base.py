@@ -142,6 +142,8 @@ class SimilarityNeighborsMixin:
             raise ValueError(
                 f"metric={self._measure.name!r} does not accept sparse input."
             )
+        if exclude_self and self._measure.queries_as_corpus:
+            return self._corpus, True  # no second copy of the fitted set
         queries = self._measure.prepare(X, self._params, corpus=self._corpus)
         return queries, exclude_self
 

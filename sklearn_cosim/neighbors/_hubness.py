@@ -20,7 +20,6 @@ from sklearn_cosim.metrics._measures import (
     SimilarityMeasure,
     SoftCosineMeasure,
     SqEuclideanMeasure,
-    WRDMeasure,
     _gemm,
     _pair_dots,
     _row_norms64,
@@ -211,14 +210,6 @@ def _reference_indices(n, n_samples, random_state):
 
 
 # Measures whose queries are prepared exactly as the corpus (bias aside).
-_SAME_PREPARATION = (
-    CosineMeasure,
-    AngularMeasure,
-    DotMeasure,
-    EuclideanMeasure,
-    SqEuclideanMeasure,
-    WRDMeasure,
-)
 
 
 def _is_self_query(X, corpus):
@@ -255,7 +246,7 @@ class _WrappedMeasure(SimilarityMeasure):
     def _query_view(self, rows):
         """Wrapper rows of the corpus prepared as queries (for fit statistics)."""
         base = rows.extra["base"]
-        if type(self.base) not in _SAME_PREPARATION:
+        if not self.base.queries_as_corpus:
             base = self.base.prepare(rows.X, self.base_params, corpus=base)
         return PreparedRows(rows.X, E=base.E, norms=base.norms, base=base)
 
