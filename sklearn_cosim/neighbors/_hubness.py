@@ -3,6 +3,7 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import threading
 from numbers import Integral
 
 import numpy as np
@@ -26,6 +27,8 @@ from sklearn_cosim.metrics._measures import (
 )
 from sklearn_cosim.neighbors._engine import (
     TILE_COLUMNS,
+    _group_max_threshold,
+    _merge_topk,
     kneighbors_search,
 )
 
@@ -216,6 +219,55 @@ def _is_self_query(X, corpus):
     return corpus is not None and X is corpus.X
 
 
+class _QueryNeighbours:
+    """The `k` nearest fitted samples of each query, gathered during the search.
+
+    Methods whose query statistics come from the query's own neighbours
+    (CSLS, local scaling, NICDM, DisSim) do not need them to *rank*: the
+    per-query term is constant along a row. The search therefore feeds every
+    tile of base ranking scores here (one comparison pass over a tile, with
+    the engine's threshold-and-merge), and the statistics of a block of
+    queries are computed when its winners are re-scored, instead of in a
+    second search over the whole corpus. Blocks cover disjoint rows, so
+    threads never write the same slice.
+    """
+
+    def __init__(self, n_rows, k, dtype, corpus):
+        self.k = k
+        self.corpus = corpus
+        self.values = np.full((n_rows, k), -np.inf, dtype=dtype)
+        self.indices = np.full((n_rows, k), -1, dtype=np.intp)
+        self.ready = np.zeros(n_rows, dtype=bool)
+        self.seen = np.zeros(n_rows, dtype=np.intp)  # corpus columns tracked
+        self.complete = False
+        self.lock = threading.Lock()
+
+    def update(self, T, qs, cs):
+        """Merge a tile of base ranking scores ``T`` (rows `qs`, columns `cs`)."""
+        k = self.k
+        self.seen[qs] += cs.stop - cs.start
+        top_val, top_ind = self.values[qs], self.indices[qs]
+        threshold = np.maximum(top_val[:, -1], np.finfo(T.dtype).min)
+        if not np.isfinite(top_val[:, -1]).all():
+            bound = _group_max_threshold(T, k)
+            if bound is not None:
+                threshold = np.maximum(threshold, bound)
+        flat = np.flatnonzero(T >= threshold[:, None])
+        if flat.size == 0:
+            return
+        width = T.shape[1]
+        rows = flat // width
+        top_val, top_ind = _merge_topk(
+            top_val,
+            top_ind,
+            rows,
+            T.reshape(-1)[flat],
+            flat - rows * width + cs.start,
+            k,
+        )
+        self.values[qs], self.indices[qs] = top_val, top_ind
+
+
 # ----------------------------------------------------------------------------------
 # Wrappers
 # ----------------------------------------------------------------------------------
@@ -275,6 +327,11 @@ class _WrappedMeasure(SimilarityMeasure):
     def _base_distance(self, s):
         return np.asarray(self.base.distance(s, self.base_params))
 
+    #: Whether the query statistics come from the query's own k nearest
+    #: fitted samples and can be gathered during the search (see
+    #: :class:`_QueryNeighbours`); such methods define ``_query_stats``.
+    lazy_query_stats = False
+
     def prepare(self, X, params, corpus=None):
         base_rows = self._base_rows(X, corpus)
         rows = PreparedRows(X, E=base_rows.E, norms=base_rows.norms, base=base_rows)
@@ -282,15 +339,96 @@ class _WrappedMeasure(SimilarityMeasure):
             self._fit_rows(rows)
         elif _is_self_query(X, corpus):
             self._copy_rows(rows, corpus)
+        elif self.lazy_query_stats:
+            _check_k(self.options["n_neighbors"], len(corpus), self.method)
+            n = X.shape[0]
+            for key in self._row_keys:
+                rows.extra[key] = np.full(n, np.nan)
+            self._query_eager_stats(rows, corpus)
+            dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
+            rows.extra["pending"] = _QueryNeighbours(
+                n, self.options["n_neighbors"], dtype, corpus
+            )
         else:
             self._query_rows(rows, corpus)
         return rows
 
+    def _query_eager_stats(self, rows, corpus):
+        """Statistics of lazy methods that need no neighbours (set at prepare)."""
+
+    def _query_rows(self, rows, corpus):
+        """Query statistics from a separate search (the eager path)."""
+        k = self.options["n_neighbors"]
+        sims, ind = self._knn(rows.extra["base"], corpus.extra["base"], k, False)
+        idx = np.arange(len(rows))
+        self._query_eager_stats(rows, corpus)
+        self._query_stats(rows, corpus, idx, sims, ind)
+
+    def _extra_bias(self, c):
+        """What the wrapper adds to the base's corpus bias (float64, cached)."""
+        extra = c.extra.get("extra_bias")
+        if extra is None:
+            base_bias = c.extra["base"].extra.get("bias")
+            extra = c.extra["bias"].astype(np.float64)
+            if base_bias is not None:
+                extra = extra - base_bias
+            c.extra["extra_bias"] = extra
+        return extra
+
+    def _track_raw(self, q, c, qs, cs, G):
+        """Track a raw block whose corpus bias includes the wrapper's term."""
+        pending = q.extra.get("pending")
+        if pending is not None and not pending.complete:
+            pending.update(G - self._extra_bias(c)[cs].astype(G.dtype), qs, cs)
+
+    def _track(self, q, qs, cs, T):
+        """Feed a tile of base ranking scores to the pending query neighbours."""
+        pending = q.extra.get("pending")
+        if pending is not None and not pending.complete:
+            pending.update(T, qs, cs)
+
+    def _ready(self, q, i=None):
+        """Make the query statistics of rows `i` (all when None) available.
+
+        Rows whose tiles were all tracked are finished from the gathered
+        neighbours; otherwise (radius search, query normalisation, which need
+        the statistics before the tiles) every row is computed by a separate
+        search once.
+        """
+        pending = q.extra.get("pending")
+        if pending is None or pending.complete:
+            return
+        c = pending.corpus
+        if i is not None:
+            rows = np.unique(i)
+            rows = rows[~pending.ready[rows]]
+            if rows.size == 0:
+                return
+            if np.any(pending.seen[rows] < len(c)):
+                i = None  # asked before the search saw every tile: search now
+        if i is None:
+            with pending.lock:
+                if not pending.complete:
+                    self._query_rows(q, c)
+                    pending.complete = True
+            return
+        ind = pending.indices[rows]
+        k = ind.shape[1]
+        sims = self.base.similarity_pairs(
+            q.extra["base"],
+            c.extra["base"],
+            np.repeat(rows, k),
+            ind.ravel(),
+            self.base_params,
+        ).reshape(len(rows), k)
+        order = np.lexsort((ind, -sims), axis=-1)
+        sims = np.take_along_axis(sims, order, axis=1)
+        ind = np.take_along_axis(ind, order, axis=1)
+        self._query_stats(q, c, rows, sims, ind)
+        pending.ready[rows] = True
+
     # per-row statistics: subclasses set them in rows.extra
     def _fit_rows(self, rows):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _query_rows(self, rows, corpus):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _copy_rows(self, rows, corpus):
@@ -346,20 +484,24 @@ class CSLSMeasure(_WrappedMeasure):
             dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
             rows.extra["bias"] = bias.astype(dtype)
 
-    def _query_rows(self, rows, corpus):
-        k = self.options["n_neighbors"]
-        sims, _ = self._knn(rows.extra["base"], corpus.extra["base"], k, False)
-        rows.extra["r"] = sims.mean(axis=1)
+    lazy_query_stats = True
+
+    def _query_stats(self, rows, corpus, idx, sims, ind):
+        rows.extra["r"][idx] = sims.mean(axis=1)
 
     def scores(self, q, c, qs, cs, params, out=None):
         if self._fold() is not None:
-            return _raw_block(q, c, qs, cs, out=out)
+            G = _raw_block(q, c, qs, cs, out=out)
+            self._track_raw(q, c, qs, cs, G)
+            return G
         S = self._base_similarity(q, c, qs, cs, out)
+        self._track(q, qs, cs, S)
         S *= 2.0
         S -= c.extra["r"][cs].astype(S.dtype)
         return S
 
     def similarity_pairs(self, q, c, i, j, params):
+        self._ready(q, i)
         s = self._base_pairs(q, c, i, j)
         return 2.0 * s - q.extra["r"][i] - c.extra["r"][j]
 
@@ -371,10 +513,12 @@ class CSLSMeasure(_WrappedMeasure):
         alpha = self._fold()
         if alpha is None:
             return None
+        self._ready(q)
         _, beta = self._alpha_beta(q, qs)
         return 2.0 * alpha, 2.0 * beta - q.extra["r"][qs]
 
     def score_threshold(self, min_similarity, q, qs, params):
+        self._ready(q)
         alpha = self._fold()
         if alpha is None:
             return min_similarity + q.extra["r"][qs]
@@ -413,13 +557,16 @@ class _DistanceScaled(_WrappedMeasure):
         dist = self._neighbour_distances(view, rows.extra["base"], True)
         self._set_scale(rows, dist)
 
-    def _query_rows(self, rows, corpus):
-        dist = self._neighbour_distances(
-            rows.extra["base"], corpus.extra["base"], False
-        )
-        self._set_scale(rows, dist)
-
+    lazy_query_stats = True
     _row_keys = ("scale", "inv_scale")
+
+    def _query_eager_stats(self, rows, corpus):
+        self._check_base()
+
+    def _query_stats(self, rows, corpus, idx, sims, ind):
+        scale = np.maximum(self._scale(self._base_distance(sims)), SCALE_FLOOR)
+        rows.extra["scale"][idx] = scale
+        rows.extra["inv_scale"][idx] = 1.0 / self._column_scale(scale)
 
 
 class LocalScalingMeasure(_DistanceScaled):
@@ -437,16 +584,19 @@ class LocalScalingMeasure(_DistanceScaled):
 
     def scores(self, q, c, qs, cs, params, out=None):
         S = self._base_similarity(q, c, qs, cs, out)
+        self._track(q, qs, cs, S)
         D = self._base_distance(S)
         np.multiply(D, D, out=D)
         D *= -c.extra["inv_scale"][cs]
         return D
 
     def similarity_pairs(self, q, c, i, j, params):
+        self._ready(q, i)
         d = self._base_distance(self._base_pairs(q, c, i, j))
         return np.exp(-(d**2) / (q.extra["scale"][i] * c.extra["scale"][j]))
 
     def score_threshold(self, min_similarity, q, qs, params):
+        self._ready(q)
         scale = q.extra["scale"][qs]
         t = np.broadcast_to(np.asarray(min_similarity, dtype=np.float64), scale.shape)
         out = np.where(t > 1.0, np.inf, -np.inf)
@@ -479,15 +629,18 @@ class NICDMMeasure(_DistanceScaled):
 
     def scores(self, q, c, qs, cs, params, out=None):
         S = self._base_similarity(q, c, qs, cs, out)
+        self._track(q, qs, cs, S)
         D = self._base_distance(S)
         D *= -c.extra["inv_scale"][cs]
         return D
 
     def similarity_pairs(self, q, c, i, j, params):
+        self._ready(q, i)
         d = self._base_distance(self._base_pairs(q, c, i, j))
         return -d / np.sqrt(q.extra["scale"][i] * c.extra["scale"][j])
 
     def score_threshold(self, min_similarity, q, qs, params):
+        self._ready(q)
         return min_similarity * np.sqrt(q.extra["scale"][qs])
 
     def distance(self, similarity, params):
@@ -764,23 +917,32 @@ class DisSimLocalMeasure(_WrappedMeasure):
         dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
         rows.extra["bias"] = (0.5 * (rows.extra["r"] - sq)).astype(dtype)
 
-    def _query_rows(self, rows, corpus):
-        k = self.options["n_neighbors"]
-        _, ind = self._knn(rows.extra["base"], corpus.extra["base"], k, False)
-        self._set_rows(rows, self._residuals(rows.E, ind, corpus.E))
+    lazy_query_stats = True
+
+    def _query_eager_stats(self, rows, corpus):
+        self._check_base()
+        rows.extra["sq_norms"] = _row_norms64(rows.E) ** 2
+
+    def _query_stats(self, rows, corpus, idx, sims, ind):
+        rows.extra["r"][idx] = self._residuals(rows.E[idx], ind, corpus.E)
 
     def scores(self, q, c, qs, cs, params, out=None):
-        return _raw_block(q, c, qs, cs, out=out)
+        G = _raw_block(q, c, qs, cs, out=out)
+        self._track_raw(q, c, qs, cs, G)
+        return G
 
     def similarity_pairs(self, q, c, i, j, params):
+        self._ready(q, i)
         dots = _pair_dots(q.E, c.E, i, j)
         sq = np.maximum(q.extra["sq_norms"][i] + c.extra["sq_norms"][j] - 2 * dots, 0)
         return -(sq - q.extra["r"][i] - c.extra["r"][j])
 
     def linear_form(self, q, qs):
+        self._ready(q)
         return 2.0, q.extra["r"][qs] - q.extra["sq_norms"][qs]
 
     def score_threshold(self, min_similarity, q, qs, params):
+        self._ready(q)
         return 0.5 * (min_similarity + q.extra["sq_norms"][qs] - q.extra["r"][qs])
 
 
