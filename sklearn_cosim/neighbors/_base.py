@@ -31,8 +31,8 @@ hubness : {"csls", "mutual_proximity", "local_scaling", "nicdm", \
 "dis_sim_local"}, default=None
         Hubness reduction applied to the measure. Its per-sample statistics
         are computed at :term:`fit` with the same engine (each fitted sample
-        excluded from its own neighbours), those of the queries when they
-        are searched (a query with ``X=None`` reuses its fitted statistics),
+        excluded from its own neighbours), those of the queries during
+        their search (a query with ``X=None`` reuses its fitted statistics),
         and the transform runs inside the blocks of the engine. ``"csls"``
         ranks by ``2 s(x, y) - r(x) - r(y)`` (``r``: mean similarity to the
         ``n_neighbors`` nearest fitted samples, default 10);
