@@ -157,6 +157,12 @@ class SimilarityMeasure:
         corpus, so that searching the fitted set itself (``X=None``) reuses
         the prepared corpus instead of preparing it again.
 
+    accepts_floor : bool
+        Whether :meth:`scores` takes a ``floor`` keyword: the running k-th
+        best score of each query row during a top-k search. Entries that
+        certainly score below it may then be returned as any value below it,
+        which lets an expensive measure skip them.
+
     Examples
     --------
     A measure that ranks by the dot product of the square roots of
@@ -185,6 +191,7 @@ class SimilarityMeasure:
     accepts_sparse = True
     nonnegative_distance = False
     queries_as_corpus = False
+    accepts_floor = False
 
     # -- parameters -----------------------------------------------------------
     def check_params(self, params):

@@ -162,7 +162,10 @@ def _topk_block(measure, params, q, c, k, exclude_self, cols, qs):
         out = None
         if buf is not None and width == buf.shape[1]:
             out = buf
-        G = measure.scores(q, c, qs, cs, params, out=out)
+        if top_val is not None and measure.accepts_floor:
+            G = measure.scores(q, c, qs, cs, params, out=out, floor=top_val[:, -1])
+        else:
+            G = measure.scores(q, c, qs, cs, params, out=out)
         if buf is None and width == cols and G.flags.c_contiguous:
             buf = G
         if top_val is None:

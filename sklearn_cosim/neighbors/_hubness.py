@@ -8,7 +8,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from sklearn_cosim.metrics._measures import (
     AngularMeasure,
@@ -361,6 +361,8 @@ class _WrappedMeasure(SimilarityMeasure):
         k = self.options["n_neighbors"]
         sims, ind = self._knn(rows.extra["base"], corpus.extra["base"], k, False)
         idx = np.arange(len(rows))
+        for key in self._row_keys:
+            rows.extra.setdefault(key, np.full(len(rows), np.nan))
         self._query_eager_stats(rows, corpus)
         self._query_stats(rows, corpus, idx, sims, ind)
 
@@ -798,6 +800,25 @@ class MutualProximityMeasure(_WrappedMeasure):
     def _query_rows(self, rows, corpus):
         self._stats(rows, corpus, None)
 
+    def _mp_above(self, D, mu_q, sigma_q, c, cs, floor):
+        """Normal MP of the entries that can reach `floor`; 0 for the others.
+
+        ``MP <= SF(d; mu_q, sigma_q)``, so an entry reaches ``floor`` only if
+        ``d <= mu_q - sigma_q * Phi^-1(floor)``: one comparison per entry,
+        and the two survival functions for the few that pass.
+        """
+        d_max = mu_q - sigma_q * ndtri(np.minimum(floor.astype(np.float64), 1.0))
+        d_max += 8 * np.finfo(D.dtype).eps * (np.abs(d_max) + 1.0)  # rounding of D
+        flat = np.flatnonzero(D <= d_max.astype(D.dtype)[:, None])
+        width = D.shape[1]
+        rows, cols = flat // width, flat % width + cs.start
+        d = D.reshape(-1)[flat].astype(np.float64)
+        mp = ndtr((mu_q[rows] - d) / sigma_q[rows])
+        mp *= ndtr((c.extra["mu"][cols] - d) / c.extra["sigma"][cols])
+        D[...] = 0.0
+        D.reshape(-1)[flat] = mp
+        return D
+
     def _mp(self, D, mu_q, sigma_q, mu_c, sigma_c):
         """Normal MP of a distance block (rows: queries, columns: corpus)."""
         A = np.subtract(mu_q, D)
@@ -809,15 +830,22 @@ class MutualProximityMeasure(_WrappedMeasure):
         B *= A
         return B
 
-    def scores(self, q, c, qs, cs, params, out=None):
+    @property
+    def accepts_floor(self):
+        return self.options["method"] == "normal"
+
+    def scores(self, q, c, qs, cs, params, out=None, floor=None):
         S = self._base_similarity(q, c, qs, cs, out)
         D = self._base_distance(S)
         if self.options["method"] == "normal":
             dtype = D.dtype
+            mu_q, sigma_q = q.extra["mu"][qs], q.extra["sigma"][qs]
+            if floor is not None and np.all(floor > 0):
+                return self._mp_above(D, mu_q, sigma_q, c, cs, floor)
             return self._mp(
                 D,
-                q.extra["mu"][qs, None].astype(dtype),
-                q.extra["sigma"][qs, None].astype(dtype),
+                mu_q[:, None].astype(dtype),
+                sigma_q[:, None].astype(dtype),
                 c.extra["mu"][cs].astype(dtype),
                 c.extra["sigma"][cs].astype(dtype),
             )

@@ -389,3 +389,32 @@ def test_graph_transformer_rejects_bad_graphs():
         HubnessReductionTransformer().fit(G[:10])
     with pytest.raises(ValueError, match="Negative"):
         HubnessReductionTransformer().fit(-G)
+
+
+@pytest.mark.parametrize("method", ["csls", "local_scaling", "mutual_proximity"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_single_pass_search_equals_separate_statistics(method, dtype, monkeypatch):
+    """Gathering query statistics, and pruning MP by its bound, change nothing.
+
+    The reference computes the query statistics by a separate search and
+    scores every entry of every tile; many small tiles exercise both paths.
+    """
+    from sklearn_cosim.neighbors import _engine, _hubness
+
+    X, _ = make_anisotropic_embeddings(n_samples=600, n_features=24, random_state=0)[:2]
+    X = X.astype(dtype)
+    Q = X[:50] + np.random.default_rng(1).normal(0, 0.05, (50, 24)).astype(dtype)
+    monkeypatch.setattr(_engine, "TILE_COLUMNS", 64)
+    fast = SimilarityNeighbors(n_neighbors=5, hubness=method).fit(X[50:])
+    sims_fast, ind_fast = fast.kneighbors(Q, return_similarity=True)
+
+    monkeypatch.setattr(_hubness._WrappedMeasure, "lazy_query_stats", False)
+    monkeypatch.setattr(_hubness.CSLSMeasure, "lazy_query_stats", False)
+    monkeypatch.setattr(_hubness._DistanceScaled, "lazy_query_stats", False)
+    monkeypatch.setattr(
+        _hubness.MutualProximityMeasure, "accepts_floor", property(lambda s: False)
+    )
+    slow = SimilarityNeighbors(n_neighbors=5, hubness=method).fit(X[50:])
+    sims_slow, ind_slow = slow.kneighbors(Q, return_similarity=True)
+    assert_array_equal(ind_fast, ind_slow)
+    assert_allclose(sims_fast, sims_slow, rtol=1e-6, atol=1e-6)
