@@ -8,6 +8,8 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 
+from sklearn_cosim.utils._threads import map_row_chunks
+
 __all__ = ["PreparedRows", "SimilarityMeasure"]
 
 
@@ -28,7 +30,9 @@ def _scale_rows(X, factors):
     """Return `X` with row `i` multiplied by ``factors[i]``, in the dtype of `X`."""
     factors = factors.astype(X.dtype, copy=False)
     if sparse.issparse(X):
-        return sparse.csr_matrix(sparse.diags(factors) @ X, dtype=X.dtype)
+        out = sparse.csr_matrix(X, dtype=X.dtype, copy=True)
+        out.data *= np.repeat(factors, np.diff(out.indptr))
+        return out
     return X * factors[:, None]
 
 
@@ -612,9 +616,9 @@ class SoftCosineMeasure(_CosineFamily):
         """``X @ S`` in the dtype of `X`; CSR when `X` is sparse, else ndarray."""
         XS = X @ S
         if sparse.issparse(XS):
-            XS = sparse.csr_matrix(XS, dtype=X.dtype)
-            XS.sort_indices()
-            return XS
+            # indices are left unsorted: only the fallback look-up needs them
+            # sorted, and it sorts the rows it reads
+            return sparse.csr_matrix(XS, dtype=X.dtype)
         return np.asarray(XS, dtype=X.dtype)
 
     def _soft_sq_norms(self, X, S, XS=None):
@@ -622,16 +626,22 @@ class SoftCosineMeasure(_CosineFamily):
         n = X.shape[0]
         if XS is not None:
             return _pair_dots(XS, X, np.arange(n), np.arange(n))
-        out = np.empty(n, dtype=np.float64)
         nnz_row = S.nnz / max(S.shape[0], 1) if sparse.issparse(S) else S.shape[0]
         step = max(1, int(2**23 // max(nnz_row * 8, X.shape[1], 1)))
-        for start in range(0, n, step):
-            rows = slice(start, min(start + step, n))
-            block = X[rows]
-            block_S = self._times_S(block, S)
-            idx = np.arange(block.shape[0])
-            out[rows] = _pair_dots(block_S, block, idx, idx)
-        return out
+
+        def norms_of(part):  # row chunks of `part`, bounded memory
+            out = np.empty(part.stop - part.start, dtype=np.float64)
+            for start in range(part.start, part.stop, step):
+                rows = slice(start, min(start + step, part.stop))
+                block = X[rows]
+                idx = np.arange(block.shape[0])
+                out[rows.start - part.start : rows.stop - part.start] = _pair_dots(
+                    self._times_S(block, S), block, idx, idx
+                )
+            return out
+
+        # the sparse products release the GIL: threads over row ranges
+        return np.concatenate(map_row_chunks(norms_of, n) or [np.zeros(0)])
 
     def prepare(self, X, params, corpus=None):
         S = params["S"]
@@ -688,8 +698,27 @@ class SoftCosineMeasure(_CosineFamily):
         prod = prod.astype(np.float64) * B_rows.data
         return np.bincount(pair, weights=prod, minlength=len(i))
 
+    @staticmethod
+    def _dense_block_dots(AT, start, B, i, j):
+        """``E_q[i] . B[j]`` read from a block's dense ``E_q.T`` (rows from `start`)."""
+        B_rows = B[j]
+        counts = np.diff(B_rows.indptr)
+        pair = np.repeat(np.arange(len(i)), counts)
+        vals = AT[B_rows.indices, i[pair] - start].astype(np.float64)
+        vals *= B_rows.data
+        return np.bincount(pair, weights=vals, minlength=len(i))
+
     def similarity_pairs(self, q, c, i, j, params):
         XS = q.extra["XS"]
+        cached = q.extra.get("dense_T", {})
+        if len(i) and sparse.issparse(c.X) and cached:
+            lo, hi = int(i.min()), int(i.max()) + 1
+            for (start, stop), AT in list(cached.items()):
+                if start <= lo and hi <= stop:
+                    # the block's dense operand E_q = q S / |q|_S is at hand
+                    dots = self._dense_block_dots(AT, start, c.X, i, j)
+                    s = dots * _inverse_or_zero(c.extra["s_norms"][j])
+                    return np.clip(s, -1.0, 1.0)
         if sparse.issparse(XS) and sparse.issparse(c.X):
             dots = self._lookup_pair_dots(XS, c.X, i, j)
         else:
@@ -731,11 +760,8 @@ class SoftCosineMeasure(_CosineFamily):
                             pass
                     cache[key] = AT
             if AT is not None:
-                G = (B @ AT).T
-                if out is not None and out.shape == G.shape:
-                    out[...] = G
-                    return out
-                return np.ascontiguousarray(G)
+                # a transposed view: the engine reads it without a copy
+                return (B @ AT).T
         return _dense(_gemm(q.E[qs], B, out=out))
 
     def scores(self, q, c, qs, cs, params, out=None):

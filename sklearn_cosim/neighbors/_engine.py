@@ -26,28 +26,12 @@ from contextlib import nullcontext
 import numpy as np
 
 from sklearn_cosim.utils._chunking import working_memory_bytes
+from sklearn_cosim.utils._threads import blas_threads
 
 #: Corpus rows per tile (a float32 tile of 256 x 8192 is 8 MiB).
 TILE_COLUMNS = 8192
 #: Query rows per block.
 BLOCK_ROWS = 256
-
-
-_BLAS_CONTROLLER = None
-
-
-def _blas_threads():
-    """Threads BLAS may use now (respects threadpoolctl and joblib workers)."""
-    global _BLAS_CONTROLLER
-    try:
-        if _BLAS_CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS_CONTROLLER = ThreadpoolController()
-        libs = _BLAS_CONTROLLER.select(user_api="blas").lib_controllers
-        return max((lib.num_threads for lib in libs), default=1)
-    except Exception:  # pragma: no cover - threadpoolctl ships with sklearn
-        return os.cpu_count() or 1
 
 
 def effective_n_jobs(n_jobs):
@@ -58,7 +42,7 @@ def effective_n_jobs(n_jobs):
     one, and a positive value that many.
     """
     if n_jobs is None:
-        return max(1, _blas_threads())
+        return max(1, blas_threads())
     n_cpus = os.cpu_count() or 1
     if n_jobs < 0:
         return max(1, n_cpus + 1 + n_jobs)
@@ -189,10 +173,10 @@ def _topk_block(measure, params, q, c, k, exclude_self, cols, qs):
         if flat.size == 0:
             continue
         rows = flat // width
-        vals = G.reshape(-1)[flat]
-        top_val, top_ind = _merge_topk(
-            top_val, top_ind, rows, vals, flat - rows * width + start, k
-        )
+        cols_ = flat - rows * width
+        # G may be a transposed (Fortran-ordered) view: index it, never copy it
+        vals = G.reshape(-1)[flat] if G.flags.c_contiguous else G[rows, cols_]
+        top_val, top_ind = _merge_topk(top_val, top_ind, rows, vals, cols_ + start, k)
     # exact re-scoring of the winners, then the final order
     i = np.repeat(np.arange(qs.start, qs.stop), k)
     j = top_ind.ravel()

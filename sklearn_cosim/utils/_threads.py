@@ -1,0 +1,38 @@
+"""How many threads the library's own thread pools may use."""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+_BLAS_CONTROLLER = None
+
+
+def blas_threads():
+    """Threads BLAS may use now (respects threadpoolctl and joblib workers)."""
+    global _BLAS_CONTROLLER
+    try:
+        if _BLAS_CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_CONTROLLER = ThreadpoolController()
+        libs = _BLAS_CONTROLLER.select(user_api="blas").lib_controllers
+        return max((lib.num_threads for lib in libs), default=1)
+    except Exception:  # pragma: no cover - threadpoolctl ships with sklearn
+        return os.cpu_count() or 1
+
+
+def map_row_chunks(func, n_rows, min_rows=64):
+    """``[func(rows) for rows in chunks]`` over row slices, on `blas_threads()` threads.
+
+    For work whose heavy part releases the GIL (scipy sparse products). One
+    chunk per thread; a single chunk runs in the calling thread.
+    """
+    n_threads = max(1, min(blas_threads(), n_rows // max(min_rows, 1)))
+    step = -(-n_rows // n_threads) if n_rows else 1
+    chunks = [slice(s, min(s + step, n_rows)) for s in range(0, n_rows, step)]
+    if len(chunks) <= 1:
+        return [func(chunk) for chunk in chunks]
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        return list(pool.map(func, chunks))
