@@ -3,6 +3,7 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import threading
 from numbers import Real
 
 import numpy as np
@@ -562,6 +563,37 @@ class AngularMeasure(CosineMeasure):
         return np.clip(1.0 - similarity, 0.0, 1.0)
 
 
+class _LazySoftQueryRows(PreparedRows):
+    """Soft-cosine query rows whose operand and soft norms are built on first use.
+
+    The fast search path never needs them: it normalises each block's dense
+    ``Q S`` on the engine's threads. Any other use of :attr:`E` (or of the
+    ``s_norms`` entry, through :meth:`SoftCosineMeasure._query_s_norms`)
+    builds both once, under a lock.
+    """
+
+    def __init__(self, X, norms, finish, **extra):
+        self._E = None
+        self._finish = finish
+        self._lock = threading.Lock()
+        super().__init__(X, E=None, norms=norms, **extra)
+
+    @property
+    def E(self):
+        if self._E is None:
+            with self._lock:
+                if self._E is None:
+                    E, s_norms = self._finish(self)
+                    self.extra["s_norms"] = s_norms
+                    self._E = E
+        return self._E
+
+    @E.setter
+    def E(self, value):
+        if value is not None:
+            self._E = value
+
+
 class SoftCosineMeasure(_CosineFamily):
     """``x'Sy / sqrt(x'Sx y'Sy)``; distance ``1 - s``; zero S-norm rows give 0.
 
@@ -651,22 +683,38 @@ class SoftCosineMeasure(_CosineFamily):
                 "be (n_features, n_features)."
             )
         S = S.astype(X.dtype) if S.dtype != X.dtype else S
-        XS = None if corpus is None else self._times_S(X, S)
-        s_sq = self._soft_sq_norms(X, S, XS)
         norms = _row_norms64(X)
-        tol = 1e-5 * norms**2 * (abs(S).max() if S.size else 0.0)
-        bad = np.flatnonzero(s_sq < -tol)
+        s_max = float(abs(S).max()) if S.size else 0.0
+        if corpus is None:
+            s_norms = self._soft_norms(self._soft_sq_norms(X, S), norms, s_max)
+            E = _scale_rows(X, _inverse_or_zero(s_norms))
+            return PreparedRows(X, E=E, norms=norms, s_norms=s_norms)
+
+        def finish(rows):
+            s_sq = self._soft_sq_norms(X, S, rows.extra["XS"])
+            s_norms = self._soft_norms(s_sq, norms, s_max)
+            return _scale_rows(rows.extra["XS"], _inverse_or_zero(s_norms)), s_norms
+
+        XS = self._times_S(X, S)
+        return _LazySoftQueryRows(X, norms, finish, XS=XS, s_max=s_max)
+
+    @staticmethod
+    def _soft_norms(s_sq, norms, s_max, offset=0):
+        """``sqrt(x'Sx)``; a clearly negative ``x'Sx`` means S is not PSD."""
+        bad = np.flatnonzero(s_sq < -1e-5 * norms**2 * s_max)
         if bad.size:
             raise ValueError(
-                f"S is not positive semi-definite on the data: row {bad[0]} has "
-                f"x'Sx = {s_sq[bad[0]]:.3g} < 0, so its soft norm is undefined. "
-                "Make S positive semi-definite (e.g. clip its negative "
-                "eigenvalues, or build it diagonally dominant)."
+                f"S is not positive semi-definite on the data: row "
+                f"{bad[0] + offset} has x'Sx = {s_sq[bad[0]]:.3g} < 0, so its soft "
+                "norm is undefined. Make S positive semi-definite (e.g. clip its "
+                "negative eigenvalues, or build it diagonally dominant)."
             )
-        s_norms = np.sqrt(np.maximum(s_sq, 0.0))
-        inv = _inverse_or_zero(s_norms)
-        E = _scale_rows(X if corpus is None else XS, inv)
-        return PreparedRows(X, E=E, norms=norms, XS=XS, s_norms=s_norms)
+        return np.sqrt(np.maximum(s_sq, 0.0))
+
+    @staticmethod
+    def _query_s_norms(q):
+        q.E
+        return q.extra["s_norms"]
 
     @staticmethod
     def _lookup_pair_dots(A, B, i, j):
@@ -723,7 +771,8 @@ class SoftCosineMeasure(_CosineFamily):
             dots = self._lookup_pair_dots(XS, c.X, i, j)
         else:
             dots = _pair_dots(XS, c.X, i, j)
-        s = dots * _inverse_or_zero(q.extra["s_norms"][i] * c.extra["s_norms"][j])
+        q_norms = self._query_s_norms(q)
+        s = dots * _inverse_or_zero(q_norms[i] * c.extra["s_norms"][j])
         return np.clip(s, -1.0, 1.0)
 
     # -- block products ------------------------------------------------------------
@@ -735,18 +784,36 @@ class SoftCosineMeasure(_CosineFamily):
     DENSE_QUERY_ROWS = 256
 
     def _dense_query_T(self, q, qs):
-        """``q.E[qs].T`` as a C-contiguous ndarray, or None if it should stay sparse."""
-        A = q.E[qs]
+        """``q.E[qs].T`` as a C-contiguous ndarray, or None if it should stay sparse.
+
+        For lazy query rows the block is normalised here, from ``Q S``: its
+        soft norms are read off the dense block (``x'Sx`` only needs the
+        entries of ``x S`` at the non-zeros of ``x``), on the engine's thread.
+        """
+        lazy = isinstance(q, _LazySoftQueryRows) and q._E is None
+        A = q.extra["XS"][qs] if lazy else q.E[qs]
         if not (sparse.issparse(A) and A.shape[0]):
             return None
         if A.nnz < self.DENSE_QUERY_DENSITY * A.shape[0] * A.shape[1]:
             return None
-        return sparse.csr_matrix(A.T).toarray()
+        AT = A.toarray(order="F").T  # C-contiguous (n_features, n_rows)
+        if not lazy:
+            return AT
+        Xb = q.X[qs]
+        local = np.repeat(np.arange(Xb.shape[0]), np.diff(Xb.indptr))
+        s_sq = np.bincount(
+            local,
+            weights=AT[Xb.indices, local].astype(np.float64) * Xb.data,
+            minlength=Xb.shape[0],
+        )
+        s_norms = self._soft_norms(s_sq, q.norms[qs], q.extra["s_max"], offset=qs.start)
+        AT *= _inverse_or_zero(s_norms).astype(AT.dtype)
+        return AT
 
     def _block(self, q, c, qs, cs, out=None):
         """``q.E[qs] @ c.E[cs].T`` as a dense block, in the operands' dtype."""
         B = c.E[cs]
-        if sparse.issparse(B) and sparse.issparse(q.E):
+        if sparse.issparse(B) and sparse.issparse(q.X):
             cache = q.extra.setdefault("dense_T", {})
             key = (qs.start, qs.stop)
             AT = cache.get(key)
