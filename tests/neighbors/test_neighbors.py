@@ -405,3 +405,20 @@ def test_bad_fit_input_and_metric():
         SimilarityNeighbors().fit(X).radius_neighbors(X, radius=np.nan)
     with pytest.raises(ValueError, match="mode"):
         SimilarityNeighbors().fit(X).kneighbors_graph(X, mode="weird")
+
+
+@pytest.mark.parametrize("container", [np.asarray, sparse.csr_matrix])
+def test_soft_cosine_query_outside_psd_raises(container):
+    """A query row with x'Sx < 0 is refused, also on the lazy sparse path."""
+    S = np.array([[1.0, 1.5, 0], [1.5, 1.0, 0], [0, 0, 1.0]])  # not PSD
+    X = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])  # x'Sx > 0
+    nn = SimilarityNeighbors(
+        n_neighbors=1, metric="soft_cosine", metric_params={"S": S}
+    )
+    nn.fit(container(X))
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        nn.kneighbors(container(np.array([[1.0, -1.0, 0.0]])))
+    sim, ind = nn.kneighbors(
+        container(np.array([[2.0, 2.0, 0.0]])), return_similarity=True
+    )
+    assert ind[0, 0] == 0 and sim[0, 0] == pytest.approx(1.0)
