@@ -420,6 +420,36 @@ class SimilarityMeasure:
 # ------------------------------------------------------------------------------------
 # The built-in measures
 # ------------------------------------------------------------------------------------
+class _OneMinusDistance:
+    """Mixin: the distance is ``1 - s``, clipped to `distance_bounds` if set."""
+
+    distance_bounds = None
+
+    def distance(self, similarity, params):
+        distance = 1.0 - similarity
+        if self.distance_bounds is None:
+            return distance
+        return np.clip(distance, *self.distance_bounds)
+
+    def similarity_from_distance(self, distance, params):
+        return 1.0 - distance
+
+
+def _check_real(name, value, low=None, high=None):
+    """A finite real number within [low, high]; ValueError naming `name`."""
+    if (
+        not isinstance(value, Real)
+        or isinstance(value, (bool, np.bool_))
+        or not np.isfinite(value)
+    ):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}.")
+    return value
+
+
 class _CosineFamily(SimilarityMeasure):
     """Helpers for measures that rank by the cosine of the unit rows."""
 
@@ -439,12 +469,13 @@ class _CosineFamily(SimilarityMeasure):
         return np.clip(G, -1.0, 1.0, out=G)
 
 
-class CosineMeasure(_CosineFamily):
+class CosineMeasure(_OneMinusDistance, _CosineFamily):
     """``cos(x, y) = x.y / (|x| |y|)``; distance ``1 - cos``; zero rows give 0."""
 
     name = "cosine"
     queries_as_corpus = True
     nonnegative_distance = True
+    distance_bounds = (0.0, 2.0)
 
     def prepare(self, X, params, corpus=None):
         norms, unit = self._unit(X)
@@ -455,12 +486,6 @@ class CosineMeasure(_CosineFamily):
 
     def similarity_block(self, q, c, qs, cs, params):
         return np.clip(_dense(_gemm(q.E[qs], c.E[cs])), -1.0, 1.0)
-
-    def distance(self, similarity, params):
-        return np.clip(1.0 - similarity, 0.0, 2.0)
-
-    def similarity_from_distance(self, distance, params):
-        return 1.0 - distance
 
 
 class DotMeasure(SimilarityMeasure):
@@ -547,6 +572,7 @@ class AngularMeasure(CosineMeasure):
     """Distance ``arccos(cos) / pi`` in [0, 1]; similarity ``1 - distance``."""
 
     name = "angular"
+    distance_bounds = (0.0, 1.0)
 
     def similarity_pairs(self, q, c, i, j, params):
         return 1.0 - np.arccos(self._cosine_pairs(q, c, i, j)) / np.pi
@@ -558,9 +584,6 @@ class AngularMeasure(CosineMeasure):
     def score_threshold(self, min_similarity, q, qs, params):
         angle = np.pi * (1.0 - np.clip(min_similarity, 0.0, 1.0))
         return np.full(qs.stop - qs.start, np.cos(angle))
-
-    def distance(self, similarity, params):
-        return np.clip(1.0 - similarity, 0.0, 1.0)
 
 
 class _LazySoftQueryRows(PreparedRows):
@@ -594,7 +617,7 @@ class _LazySoftQueryRows(PreparedRows):
             self._E = value
 
 
-class SoftCosineMeasure(_CosineFamily):
+class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
     """``x'Sy / sqrt(x'Sx y'Sy)``; distance ``1 - s``; zero S-norm rows give 0.
 
     The corpus operand is ``C / |c|_S`` (as sparse as the corpus) and the
@@ -606,6 +629,7 @@ class SoftCosineMeasure(_CosineFamily):
     """
 
     name = "soft_cosine"
+    distance_bounds = (0.0, 2.0)
     params = {"S": None}
     nonnegative_distance = True
 
@@ -848,14 +872,8 @@ class SoftCosineMeasure(_CosineFamily):
             return np.empty((0, cs.stop - cs.start))
         return np.clip(out, -1.0, 1.0, out=out)
 
-    def distance(self, similarity, params):
-        return np.clip(1.0 - similarity, 0.0, 2.0)
 
-    def similarity_from_distance(self, distance, params):
-        return 1.0 - distance
-
-
-class ScaledCosineMeasure(_CosineFamily):
+class ScaledCosineMeasure(_OneMinusDistance, _CosineFamily):
     """``alpha cos(x, y) + (1 - alpha)(|x| + |y|)``; distance ``1 - s``."""
 
     name = "scaled_cosine"
@@ -863,11 +881,7 @@ class ScaledCosineMeasure(_CosineFamily):
 
     def check_params(self, params):
         params = super().check_params(params)
-        alpha = params["alpha"]
-        if not isinstance(alpha, Real) or isinstance(alpha, bool):
-            raise ValueError(f"alpha must be a real number in [0, 1], got {alpha!r}.")
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {alpha!r}.")
+        _check_real("alpha", params["alpha"], 0.0, 1.0)
         return params
 
     def prepare(self, X, params, corpus=None):
@@ -895,14 +909,8 @@ class ScaledCosineMeasure(_CosineFamily):
     def score_threshold(self, min_similarity, q, qs, params):
         return min_similarity - (1.0 - params["alpha"]) * q.norms[qs]
 
-    def distance(self, similarity, params):
-        return 1.0 - similarity
 
-    def similarity_from_distance(self, distance, params):
-        return 1.0 - distance
-
-
-class RadialCosineMeasure(_CosineFamily):
+class RadialCosineMeasure(_OneMinusDistance, _CosineFamily):
     """``cos(x, y) (|x| |y|)^beta``; distance ``1 - s``; zero rows give 0."""
 
     name = "radial_cosine"
@@ -910,13 +918,7 @@ class RadialCosineMeasure(_CosineFamily):
 
     def check_params(self, params):
         params = super().check_params(params)
-        beta = params["beta"]
-        if (
-            not isinstance(beta, Real)
-            or isinstance(beta, bool)
-            or not np.isfinite(beta)
-        ):
-            raise ValueError(f"beta must be a finite real number, got {beta!r}.")
+        _check_real("beta", params["beta"])
         return params
 
     def _weights(self, norms, beta):
@@ -950,12 +952,6 @@ class RadialCosineMeasure(_CosineFamily):
         np.divide(min_similarity, weights, out=thresholds, where=weights > 0)
         return thresholds
 
-    def distance(self, similarity, params):
-        return 1.0 - similarity
-
-    def similarity_from_distance(self, distance, params):
-        return 1.0 - distance
-
 
 class WRDMeasure(_CosineFamily):
     """Distance ``|(|x| - |y|)| + lam * arccos(cos)``; similarity ``-distance``."""
@@ -967,9 +963,7 @@ class WRDMeasure(_CosineFamily):
 
     def check_params(self, params):
         params = super().check_params(params)
-        lam = params["lam"]
-        if not isinstance(lam, Real) or isinstance(lam, bool) or not lam >= 0:
-            raise ValueError(f"lam must be a non-negative real number, got {lam!r}.")
+        _check_real("lam", params["lam"], 0.0)
         if not isinstance(params["signed"], (bool, np.bool_)):
             raise ValueError(f"signed must be a boolean, got {params['signed']!r}.")
         return params

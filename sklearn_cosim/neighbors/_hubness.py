@@ -22,6 +22,7 @@ from sklearn_cosim.metrics._measures import (
     SoftCosineMeasure,
     SqEuclideanMeasure,
     _gemm,
+    _OneMinusDistance,
     _pair_dots,
     _row_norms64,
 )
@@ -571,7 +572,7 @@ class _DistanceScaled(_WrappedMeasure):
         rows.extra["inv_scale"][idx] = 1.0 / self._column_scale(scale)
 
 
-class LocalScalingMeasure(_DistanceScaled):
+class LocalScalingMeasure(_OneMinusDistance, _DistanceScaled):
     """Local scaling: similarity ``exp(-d^2 / (sigma_x sigma_y))``.
 
     ``sigma_x`` is the distance of `x` to its `n_neighbors`-th nearest fitted
@@ -580,6 +581,7 @@ class LocalScalingMeasure(_DistanceScaled):
 
     method = "local_scaling"
     nonnegative_distance = True
+    distance_bounds = (0.0, 1.0)
 
     def _scale(self, dist):
         return dist[:, -1]
@@ -605,12 +607,6 @@ class LocalScalingMeasure(_DistanceScaled):
         ok = (t > 0.0) & (t <= 1.0)
         out[ok] = scale[ok] * np.log(t[ok])
         return out
-
-    def distance(self, similarity, params):
-        return np.clip(1.0 - similarity, 0.0, 1.0)
-
-    def similarity_from_distance(self, distance, params):
-        return 1.0 - distance
 
 
 class NICDMMeasure(_DistanceScaled):
@@ -649,7 +645,7 @@ class NICDMMeasure(_DistanceScaled):
         return np.maximum(-similarity, 0.0)
 
 
-class MutualProximityMeasure(_WrappedMeasure):
+class MutualProximityMeasure(_OneMinusDistance, _WrappedMeasure):
     """Mutual proximity (Schnitzer et al. 2012) of the base distances.
 
     ``method="normal"``: ``MP(x, y) = SF(d; mu_x, sigma_x) SF(d; mu_y,
@@ -662,6 +658,7 @@ class MutualProximityMeasure(_WrappedMeasure):
 
     method = "mutual_proximity"
     nonnegative_distance = True
+    distance_bounds = (0.0, 1.0)
 
     @property
     def _row_keys(self):
@@ -870,12 +867,6 @@ class MutualProximityMeasure(_WrappedMeasure):
 
     def score_threshold(self, min_similarity, q, qs, params):
         return np.full(qs.stop - qs.start, float(min_similarity))
-
-    def distance(self, similarity, params):
-        return np.clip(1.0 - similarity, 0.0, 1.0)
-
-    def similarity_from_distance(self, distance, params):
-        return 1.0 - distance
 
 
 def _raw_self(q, c):
