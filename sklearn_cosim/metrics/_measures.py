@@ -715,12 +715,13 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
             return PreparedRows(X, E=E, norms=norms, s_norms=s_norms)
 
         def finish(rows):
-            s_sq = self._soft_sq_norms(X, S, rows.extra["XS"])
-            s_norms = self._soft_norms(s_sq, norms, s_max)
-            return _scale_rows(rows.extra["XS"], _inverse_or_zero(s_norms)), s_norms
+            XS = rows.extra["XS"] = self._times_S(X, S)
+            s_norms = self._soft_norms(self._soft_sq_norms(X, S, XS), norms, s_max)
+            return _scale_rows(XS, _inverse_or_zero(s_norms)), s_norms
 
-        XS = self._times_S(X, S)
-        return _LazySoftQueryRows(X, norms, finish, XS=XS, s_max=s_max)
+        # Q S, the soft norms and the operand are built per block on the
+        # engine's threads (see _dense_query_T), or here on first other use
+        return _LazySoftQueryRows(X, norms, finish, S=S, s_max=s_max)
 
     @staticmethod
     def _soft_norms(s_sq, norms, s_max, offset=0):
@@ -781,7 +782,6 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         return np.bincount(pair, weights=vals, minlength=len(i))
 
     def similarity_pairs(self, q, c, i, j, params):
-        XS = q.extra["XS"]
         cached = q.extra.get("dense_T", {})
         if len(i) and sparse.issparse(c.X) and cached:
             lo, hi = int(i.min()), int(i.max()) + 1
@@ -791,11 +791,12 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
                     dots = self._dense_block_dots(AT, start, c.X, i, j)
                     s = dots * _inverse_or_zero(c.extra["s_norms"][j])
                     return np.clip(s, -1.0, 1.0)
+        q_norms = self._query_s_norms(q)  # builds the query rows' Q S if lazy
+        XS = q.extra["XS"]
         if sparse.issparse(XS) and sparse.issparse(c.X):
             dots = self._lookup_pair_dots(XS, c.X, i, j)
         else:
             dots = _pair_dots(XS, c.X, i, j)
-        q_norms = self._query_s_norms(q)
         s = dots * _inverse_or_zero(q_norms[i] * c.extra["s_norms"][j])
         return np.clip(s, -1.0, 1.0)
 
@@ -815,7 +816,7 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         entries of ``x S`` at the non-zeros of ``x``), on the engine's thread.
         """
         lazy = isinstance(q, _LazySoftQueryRows) and q._E is None
-        A = q.extra["XS"][qs] if lazy else q.E[qs]
+        A = self._times_S(q.X[qs], q.extra["S"]) if lazy else q.E[qs]
         if not (sparse.issparse(A) and A.shape[0]):
             return None
         if A.nnz < self.DENSE_QUERY_DENSITY * A.shape[0] * A.shape[1]:
