@@ -134,6 +134,45 @@ def _merge_topk(top_val, top_ind, rows, vals, inds, k):
     return all_vals[keep].reshape(n_rows, k), all_inds[keep].reshape(n_rows, k)
 
 
+def merge_block_topk(top_val, top_ind, G, start, k):
+    """Merge a block of scores into the running top-k of each of its rows.
+
+    `G` holds the scores of the corpus columns ``start, start + 1, ...``;
+    `top_val` and `top_ind` (``-inf`` and ``-1`` where still empty) are the
+    running k best of each row. Only entries at or above a safe threshold
+    are merged: the running k-th best, raised on a row's first block (or
+    when too many entries pass) to the k-th largest column-group maximum.
+    ``-inf`` entries (self pairs) are never selected. `G` may be a
+    transposed (Fortran-ordered) view; it is indexed, never copied.
+
+    Returns
+    -------
+    top_val, top_ind : ndarray of shape (n_rows, k)
+        The updated running top-k (new arrays when anything was merged).
+    """
+    n_rows = G.shape[0]
+    threshold = np.maximum(top_val[:, -1], np.finfo(G.dtype).min)
+    use_groups = not np.isfinite(top_val[:, -1]).all()
+    if use_groups:
+        bound = _group_max_threshold(G, k)
+        if bound is not None:
+            threshold = np.maximum(threshold, bound)
+    flat = np.flatnonzero(G >= threshold[:, None])
+    if not use_groups and flat.size > 8 * k * n_rows:
+        # scores rising along the corpus: tighten with the group maxima
+        bound = _group_max_threshold(G, k)
+        if bound is not None:
+            threshold = np.maximum(threshold, bound)
+            flat = np.flatnonzero(G >= threshold[:, None])
+    if flat.size == 0:
+        return top_val, top_ind
+    width = G.shape[1]
+    rows = flat // width
+    cols = flat - rows * width
+    vals = G.reshape(-1)[flat] if G.flags.c_contiguous else G[rows, cols]
+    return _merge_topk(top_val, top_ind, rows, vals, cols + start, k)
+
+
 def _topk_block(measure, params, q, c, k, exclude_self, cols, qs):
     n_rows = qs.stop - qs.start
     n_corpus = len(c)
@@ -156,27 +195,7 @@ def _topk_block(measure, params, q, c, k, exclude_self, cols, qs):
             top_val = np.full((n_rows, k), -np.inf, dtype=G.dtype)
         if exclude_self:
             _mask_self(G, qs, cs)
-        # never select the -inf entries (self pairs)
-        threshold = np.maximum(top_val[:, -1], np.finfo(G.dtype).min)
-        use_groups = not np.isfinite(top_val[:, -1]).all()
-        if use_groups:
-            bound = _group_max_threshold(G, k)
-            if bound is not None:
-                threshold = np.maximum(threshold, bound)
-        flat = np.flatnonzero(G >= threshold[:, None])
-        if not use_groups and flat.size > 8 * k * n_rows:
-            # scores rising along the corpus: tighten with the group maxima
-            bound = _group_max_threshold(G, k)
-            if bound is not None:
-                threshold = np.maximum(threshold, bound)
-                flat = np.flatnonzero(G >= threshold[:, None])
-        if flat.size == 0:
-            continue
-        rows = flat // width
-        cols_ = flat - rows * width
-        # G may be a transposed (Fortran-ordered) view: index it, never copy it
-        vals = G.reshape(-1)[flat] if G.flags.c_contiguous else G[rows, cols_]
-        top_val, top_ind = _merge_topk(top_val, top_ind, rows, vals, cols_ + start, k)
+        top_val, top_ind = merge_block_topk(top_val, top_ind, G, start, k)
     # exact re-scoring of the winners, then the final order
     i = np.repeat(np.arange(qs.start, qs.stop), k)
     j = top_ind.ravel()

@@ -28,9 +28,8 @@ from sklearn_cosim.metrics._measures import (
 )
 from sklearn_cosim.neighbors._engine import (
     TILE_COLUMNS,
-    _group_max_threshold,
-    _merge_topk,
     kneighbors_search,
+    merge_block_topk,
 )
 
 #: Hubness reduction methods accepted by the ``hubness`` parameter.
@@ -245,28 +244,10 @@ class _QueryNeighbours:
 
     def update(self, T, qs, cs):
         """Merge a tile of base ranking scores ``T`` (rows `qs`, columns `cs`)."""
-        k = self.k
         self.seen[qs] += cs.stop - cs.start
-        top_val, top_ind = self.values[qs], self.indices[qs]
-        threshold = np.maximum(top_val[:, -1], np.finfo(T.dtype).min)
-        if not np.isfinite(top_val[:, -1]).all():
-            bound = _group_max_threshold(T, k)
-            if bound is not None:
-                threshold = np.maximum(threshold, bound)
-        flat = np.flatnonzero(T >= threshold[:, None])
-        if flat.size == 0:
-            return
-        width = T.shape[1]
-        rows = flat // width
-        top_val, top_ind = _merge_topk(
-            top_val,
-            top_ind,
-            rows,
-            T.reshape(-1)[flat],
-            flat - rows * width + cs.start,
-            k,
+        self.values[qs], self.indices[qs] = merge_block_topk(
+            self.values[qs], self.indices[qs], T, cs.start, self.k
         )
-        self.values[qs], self.indices[qs] = top_val, top_ind
 
 
 # ----------------------------------------------------------------------------------
