@@ -521,25 +521,22 @@ class _DistanceScaled(_WrappedMeasure):
                 "measure such as 'cosine', 'angular' or 'euclidean'."
             )
 
-    def _neighbour_distances(self, q, c, exclude_self):
-        self._check_base()
-        k = self.options["n_neighbors"]
-        sims, _ = self._knn(q, c, k, exclude_self)
-        return self._base_distance(sims)
-
-    def _set_scale(self, rows, dist):
-        scale = np.maximum(self._scale(dist), SCALE_FLOOR)
-        rows.extra["scale"] = scale
-        dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
-        rows.extra["inv_scale"] = (1.0 / self._column_scale(scale)).astype(dtype)
+    def _scales(self, sims):
+        """``(scale, 1 / column scale)`` of rows from their k nearest similarities."""
+        scale = np.maximum(self._scale(self._base_distance(sims)), SCALE_FLOOR)
+        return scale, 1.0 / self._column_scale(scale)
 
     def _column_scale(self, scale):
         return scale
 
     def _fit_rows(self, rows):
+        self._check_base()
         view = self._query_view(rows).extra["base"]
-        dist = self._neighbour_distances(view, rows.extra["base"], True)
-        self._set_scale(rows, dist)
+        k = self.options["n_neighbors"]
+        sims, _ = self._knn(view, rows.extra["base"], k, True)
+        scale, inv = self._scales(sims)
+        dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
+        rows.extra["scale"], rows.extra["inv_scale"] = scale, inv.astype(dtype)
 
     lazy_query_stats = True
     _row_keys = ("scale", "inv_scale")
@@ -548,9 +545,7 @@ class _DistanceScaled(_WrappedMeasure):
         self._check_base()
 
     def _query_stats(self, rows, corpus, idx, sims, ind):
-        scale = np.maximum(self._scale(self._base_distance(sims)), SCALE_FLOOR)
-        rows.extra["scale"][idx] = scale
-        rows.extra["inv_scale"][idx] = 1.0 / self._column_scale(scale)
+        rows.extra["scale"][idx], rows.extra["inv_scale"][idx] = self._scales(sims)
 
 
 class LocalScalingMeasure(_OneMinusDistance, _DistanceScaled):
