@@ -8,6 +8,7 @@ from numbers import Real
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import get_blas_funcs
 
 from sklearn_cosim.utils._threads import map_row_chunks
 
@@ -168,6 +169,15 @@ class SimilarityMeasure:
         certainly score below it may then be returned as any value below it,
         which lets an expensive measure skip them.
 
+    approximate_scores : bool
+        Whether :meth:`scores` takes an ``approximate`` keyword. With
+        ``approximate=True`` it may return scores in a lower precision than
+        the data (float32 for float64 data), each within
+        :meth:`score_error` of the exact score; the engine then keeps extra
+        candidates, proves from the bound that the exact top-k is among
+        them (or searches again with a widened threshold) and re-scores
+        them exactly, so results are those of the exact computation.
+
     Examples
     --------
     A measure that ranks by the dot product of the square roots of
@@ -197,6 +207,7 @@ class SimilarityMeasure:
     nonnegative_distance = False
     queries_as_corpus = False
     accepts_floor = False
+    approximate_scores = False
 
     # -- parameters -----------------------------------------------------------
     def check_params(self, params):
@@ -297,6 +308,43 @@ class SimilarityMeasure:
         if bias is not None:
             G += bias[cs]
         return self.score_block(G, q, c, qs, cs, params)
+
+    def score_error(self, q, c, qs, params):
+        """Bound on the error of approximate scores of query rows `qs`.
+
+        Only called for measures with ``approximate_scores = True``, after
+        their first :meth:`scores` call for the block.
+
+        Parameters
+        ----------
+        q, c : PreparedRows
+            Prepared queries and corpus.
+
+        qs : slice
+            Rows of `q` of the block.
+
+        params : dict
+            Parameters of the measure.
+
+        Returns
+        -------
+        error : ndarray of shape (n_block_queries,) or None
+            For each query row, a bound on ``|approximate - exact|`` of its
+            scores against every corpus row; None when the scores are exact.
+        """
+        return None
+
+    def release(self, q, qs):
+        """Drop what was cached for the query rows `qs`; the engine is done with them.
+
+        Parameters
+        ----------
+        q : PreparedRows
+            Prepared queries.
+
+        qs : slice
+            Rows of `q` of the finished block.
+        """
 
     def similarity_pairs(self, q, c, i, j, params):
         """Exact similarities of the pairs ``(q[i[t]], c[j[t]])``, in float64.
@@ -712,7 +760,10 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         if corpus is None:
             s_norms = self._soft_norms(self._soft_sq_norms(X, S), norms, s_max)
             E = _scale_rows(X, _inverse_or_zero(s_norms))
-            return PreparedRows(X, E=E, norms=norms, s_norms=s_norms)
+            rows = PreparedRows(X, E=E, norms=norms, s_norms=s_norms)
+            if sparse.issparse(X):
+                rows.extra["local"] = _LocalTerms(X, S, norms, s_norms)
+            return rows
 
         def finish(rows):
             XS = rows.extra["XS"] = self._times_S(X, S)
@@ -720,7 +771,7 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
             return _scale_rows(XS, _inverse_or_zero(s_norms)), s_norms
 
         # Q S, the soft norms and the operand are built per block on the
-        # engine's threads (see _dense_query_T), or here on first other use
+        # engine's threads (see _query_block), or here on first other use
         return _LazySoftQueryRows(X, norms, finish, S=S, s_max=s_max)
 
     @staticmethod
@@ -782,14 +833,16 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         return np.bincount(pair, weights=vals, minlength=len(i))
 
     def similarity_pairs(self, q, c, i, j, params):
-        cached = q.extra.get("dense_T", {})
-        if len(i) and sparse.issparse(c.X) and cached:
+        blocks = q.extra.get("blocks", {})
+        if len(i) and blocks:
             lo, hi = int(i.min()), int(i.max()) + 1
-            for (start, stop), AT in list(cached.items()):
-                if start <= lo and hi <= stop:
-                    # the block's dense operand E_q = q S / |q|_S is at hand
-                    dots = self._dense_block_dots(AT, start, c.X, i, j)
-                    s = dots * _inverse_or_zero(c.extra["s_norms"][j])
+            for (start, stop), block in list(blocks.items()):
+                if block is not None and start <= lo and hi <= stop:
+                    # the block's dense (Q S)' is at hand
+                    local = c.extra["local"]
+                    dots = self._dense_block_dots(block.AT_exact, start, local.X, i, j)
+                    inv_c = _inverse_or_zero(c.extra["s_norms"][j])
+                    s = dots * block.inv[i - start] * inv_c
                     return np.clip(s, -1.0, 1.0)
         q_norms = self._query_s_norms(q)  # builds the query rows' Q S if lazy
         XS = q.extra["XS"]
@@ -801,77 +854,255 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         return np.clip(s, -1.0, 1.0)
 
     # -- block products ------------------------------------------------------------
-    #: Density of a sparse query block ``Q S`` above which the product with the
-    #: sparse corpus runs as sparse x dense (vectorised over the queries)
-    #: instead of sparse x sparse: ``Q S`` is usually much denser than `Q`.
+    #: Density of a query block's ``Q S`` (on the corpus' terms) above which
+    #: the product with the sparse corpus runs as sparse x dense (vectorised
+    #: over the queries) instead of sparse x sparse.
     DENSE_QUERY_DENSITY = 0.03
-    #: Query rows densified at a time.
+    #: Query rows densified at a time by :meth:`similarity_block`.
     DENSE_QUERY_ROWS = 256
+    #: Query blocks whose dense operand is kept at most (threads in flight).
+    MAX_CACHED_BLOCKS = 8
 
-    def _dense_query_T(self, q, qs):
-        """``q.E[qs].T`` as a C-contiguous ndarray, or None if it should stay sparse.
+    approximate_scores = True
 
-        For lazy query rows the block is normalised here, from ``Q S``: its
-        soft norms are read off the dense block (``x'Sx`` only needs the
-        entries of ``x S`` at the non-zeros of ``x``), on the engine's thread.
+    def _query_block(self, q, c, qs):
+        """The dense operand of query rows `qs`, built once per block (or None).
+
+        None means the sparse route: no local term map, dense input, or a
+        ``Q S`` too sparse to densify.
         """
-        lazy = isinstance(q, _LazySoftQueryRows) and q._E is None
-        A = self._times_S(q.X[qs], q.extra["S"]) if lazy else q.E[qs]
-        if not (sparse.issparse(A) and A.shape[0]):
+        local = c.extra.get("local")
+        if local is None or not sparse.issparse(q.X):
             return None
-        if A.nnz < self.DENSE_QUERY_DENSITY * A.shape[0] * A.shape[1]:
-            return None
-        AT = A.toarray(order="F").T  # C-contiguous (n_features, n_rows)
-        if not lazy:
-            return AT
-        Xb = q.X[qs]
-        local = np.repeat(np.arange(Xb.shape[0]), np.diff(Xb.indptr))
-        s_sq = np.bincount(
-            local,
-            weights=AT[Xb.indices, local].astype(np.float64) * Xb.data,
-            minlength=Xb.shape[0],
-        )
-        s_norms = self._soft_norms(s_sq, q.norms[qs], q.extra["s_max"], offset=qs.start)
-        AT *= _inverse_or_zero(s_norms).astype(AT.dtype)
-        return AT
+        blocks = q.extra.setdefault("blocks", {})
+        key = (qs.start, qs.stop)
+        if key not in blocks:
+            block = _SoftQueryBlock.build(self, q, local, qs)
+            while len(blocks) >= self.MAX_CACHED_BLOCKS:
+                try:  # a safety net: the engine releases blocks it is done with
+                    blocks.pop(next(iter(blocks)), None)
+                except (RuntimeError, StopIteration):  # pragma: no cover
+                    break
+            blocks[key] = block
+        return blocks[key]
 
-    def _block(self, q, c, qs, cs, out=None):
-        """``q.E[qs] @ c.E[cs].T`` as a dense block, in the operands' dtype."""
-        B = c.E[cs]
-        if sparse.issparse(B) and sparse.issparse(q.X):
-            cache = q.extra.setdefault("dense_T", {})
-            key = (qs.start, qs.stop)
-            AT = cache.get(key)
-            if AT is None:
-                AT = self._dense_query_T(q, qs)
-                if AT is not None:
-                    if len(cache) >= 4:  # a few blocks in flight (threads)
-                        try:
-                            cache.pop(next(iter(cache)), None)
-                        except (RuntimeError, StopIteration):  # pragma: no cover
-                            pass
-                    cache[key] = AT
-            if AT is not None:
-                # a transposed view: the engine reads it without a copy
-                return (B @ AT).T
-        return _dense(_gemm(q.E[qs], B, out=out))
+    def release(self, q, qs):
+        q.extra.get("blocks", {}).pop((qs.start, qs.stop), None)
 
-    def scores(self, q, c, qs, cs, params, out=None):
-        return self._block(q, c, qs, cs, out=out)
+    def score_error(self, q, c, qs, params):
+        block = self._query_block(q, c, qs)
+        return None if block is None else block.err
+
+    def _block(self, q, c, qs, cs, out=None, approximate=False):
+        """``q.E[qs] @ c.E[cs].T`` as a dense block.
+
+        With `approximate`, float64 data may be multiplied in float32 (see
+        :meth:`score_error`).
+        """
+        block = self._query_block(q, c, qs)
+        if block is not None:
+            local = c.extra["local"]
+            AT = block.AT32 if approximate and block.err is not None else None
+            # a transposed view: the engine reads it without a copy
+            G = local.product(block.AT_exact if AT is None else AT, cs).T
+            G *= block.inv.astype(G.dtype)[:, None]
+            return G
+        return _dense(_gemm(q.E[qs], c.E[cs], out=out))
+
+    def scores(self, q, c, qs, cs, params, out=None, approximate=False):
+        # clipped like the similarity, so that an approximate score is within
+        # score_error of the exact similarity even where S is not PSD
+        G = self._block(q, c, qs, cs, out=out, approximate=approximate)
+        return np.clip(G, -1.0, 1.0, out=G)
 
     def similarity_block(self, q, c, qs, cs, params):
         step = self.DENSE_QUERY_ROWS
         out = None
         for start in range(qs.start, qs.stop, step):
             rows = slice(start, min(start + step, qs.stop))
-            block = self._block(q, c, rows, cs)
-            q.extra.get("dense_T", {}).pop((rows.start, rows.stop), None)
+            try:
+                block = self._block(q, c, rows, cs)
+            finally:
+                self.release(q, rows)
             if out is None:
                 out = np.empty((qs.stop - qs.start, cs.stop - cs.start), block.dtype)
             out[rows.start - qs.start : rows.stop - qs.start] = block
         if out is None:
             return np.empty((0, cs.stop - cs.start))
         return np.clip(out, -1.0, 1.0, out=out)
+
+
+class _LocalTerms:
+    """The fitted corpus' terms, re-indexed for the dense query blocks.
+
+    Only the terms that occur in the corpus meet a query's ``q S`` in the
+    block product, so a block's dense operand ``AT`` has one row per corpus
+    term, the most frequent first (their rows are read most often and stay
+    together in cache). Queries' other terms only enter their soft norms.
+
+    The block product ``E @ AT`` is split by term frequency: the corpus
+    columns of the terms in at least :attr:`HEAD_DENSITY` of the rows (the
+    "head", at most :attr:`MAX_HEAD` terms) are stored dense and multiplied
+    by GEMM, which does a dense entry about 8 times faster than the sparse
+    product does a stored one; the other columns stay sparse.
+    """
+
+    HEAD_DENSITY = 0.15
+    MAX_HEAD = 128
+
+    def __init__(self, X, S, norms, s_norms):
+        n_samples, n_features = X.shape
+        df = np.bincount(X.indices, minlength=n_features)
+        used = np.flatnonzero(df)
+        order = used[np.argsort(-df[used], kind="stable")]
+        self.n_terms = order.size
+        self.term_pos = np.full(n_features, -1, dtype=np.intp)
+        self.term_pos[order] = np.arange(order.size)
+        self.S = S
+        # the columns of S on the corpus terms: a block's operand is
+        # (Q S_cols)', with S_cols = S[:, order] = S[order].T
+        self.S_cols = sparse.csr_matrix(S[order].T) if sparse.issparse(S) else None
+        self.S_dense_cols = None if sparse.issparse(S) else S[:, order]
+        X_local = sparse.csr_matrix(
+            (X.data.copy(), self.term_pos[X.indices], X.indptr.copy()),
+            shape=(n_samples, self.n_terms),
+        )
+        X_local.sort_indices()
+        self.X = X_local
+        inv = _inverse_or_zero(s_norms)
+        E = _scale_rows(X_local, inv)
+        self.n_head = int(
+            min(
+                np.count_nonzero(df[order] >= self.HEAD_DENSITY * n_samples),
+                self.MAX_HEAD,
+            )
+        )
+        self._operands = {X.dtype: self._split(E)}
+        # float64 data: top-k blocks are multiplied in float32 and the
+        # winners re-scored exactly; the error bound needs the corpus' row
+        # lengths and the largest |c|_2 / |c|_S
+        self.err_scale = None
+        if X.dtype == np.float64 and n_samples:
+            # m products summed, 6 more roundings: the two operands,
+            # the partial sums of the two products, the scaling and its factor
+            m = int(np.diff(X.indptr).max()) + 6
+            unit = 2.0**-24
+            if m * unit < 0.01:
+                gamma = m * unit / (1.0 - m * unit) + 1e-12
+                self.err_scale = gamma * float((norms * inv).max())
+                self.err_tiny = m * float(np.finfo(np.float32).tiny)
+                E32 = sparse.csr_matrix(E, dtype=np.float32)
+                self._operands[np.dtype(np.float32)] = self._split(E32)
+
+    def _split(self, E):
+        h = self.n_head
+        head = E[:, :h].toarray() if h else None
+        tail = E[:, h:] if h else E
+        return head, sparse.csr_matrix(tail)
+
+    #: A query term is multiplied densely (its row of S times the block's
+    #: dense column of it, by the multi-vector sparse product) when this
+    #: many queries of the block have it; rarer terms by a sparse product.
+    QUERY_HEAD_COUNT = 4
+
+    def query_operand(self, Xb, min_density):
+        """``(Xb S)'`` on the corpus terms, C-ordered, or None if too sparse."""
+        n_rows = Xb.shape[0]
+        if self.S_cols is None:
+            return np.ascontiguousarray(np.asarray(Xb @ self.S_dense_cols).T)
+        S_cols = self.S_cols
+        terms = Xb.indices
+        row_nnz = np.diff(S_cols.indptr)
+        if row_nnz[terms].sum() < min_density * max(self.n_terms * n_rows, 1):
+            return None  # Q S would be sparse: leave the product sparse
+        owner = np.repeat(np.arange(n_rows), np.diff(Xb.indptr))
+        counts = np.bincount(terms, minlength=Xb.shape[1])
+        in_head = counts[terms] >= self.QUERY_HEAD_COUNT
+        head = np.flatnonzero(counts >= self.QUERY_HEAD_COUNT)
+        if head.size:
+            hpos = np.zeros(Xb.shape[1], dtype=np.intp)
+            hpos[head] = np.arange(head.size)
+            Xh = np.zeros((head.size, n_rows), dtype=Xb.dtype)
+            np.add.at(Xh, (hpos[terms[in_head]], owner[in_head]), Xb.data[in_head])
+            # rows of S times dense rows of the block (multi-vector product)
+            AT = np.asarray(sparse.csr_matrix(S_cols[head].T) @ Xh)
+        else:
+            AT = np.zeros((self.n_terms, n_rows), dtype=Xb.dtype)
+        tail = ~in_head
+        if tail.any():
+            indptr = np.concatenate(
+                [[0], np.cumsum(np.bincount(owner[tail], minlength=n_rows))]
+            )
+            X_tail = sparse.csr_matrix(
+                (Xb.data[tail], terms[tail], indptr), shape=Xb.shape
+            )
+            P = X_tail @ S_cols
+            P_rows = np.repeat(np.arange(n_rows), np.diff(P.indptr))
+            AT[P.indices, P_rows] += P.data  # (term, query) pairs are unique
+        return AT
+
+    def product(self, AT, cs):
+        """``E[cs] @ AT`` (C-ordered) for the operand dtype of `AT`."""
+        head, tail = self._operands[AT.dtype]
+        h = self.n_head
+        Y = np.asarray(tail[cs] @ AT[h:])
+        if h:
+            gemm = get_blas_funcs("gemm", dtype=AT.dtype)
+            # Y' += AT_head' E_head', in place on the Fortran view of Y
+            gemm(1.0, AT[:h].T, head[cs].T, 1.0, Y.T, overwrite_c=True)
+        return Y
+
+
+class _SoftQueryBlock:
+    """A block of soft-cosine queries as a dense ``(Q S)'``.
+
+    Attributes
+    ----------
+    AT_exact : ndarray of shape (n_corpus_terms, n_rows)
+        ``(Q S)'`` on the corpus' terms, in the data's dtype, not normalised.
+    inv : ndarray of shape (n_rows,)
+        ``1 / |q|_S`` (0 for a zero soft norm), in float64.
+    AT32 : ndarray or None
+        Its float32 copy (float64 data only).
+    err : ndarray of shape (n_rows,) or None
+        Bound on ``|float32 score - float64 score|`` of each query row.
+    """
+
+    __slots__ = ("AT_exact", "AT32", "err", "inv")
+
+    @classmethod
+    def build(cls, measure, q, local, qs):
+        Xb = q.X[qs]
+        AT = local.query_operand(Xb, measure.DENSE_QUERY_DENSITY)
+        if AT is None:
+            return None
+        n_rows = Xb.shape[0]
+        # x'Sx needs (x S) at the non-zeros of x: the corpus terms are in
+        # AT, the others come from a small product of their rows of S
+        owner = np.repeat(np.arange(n_rows), np.diff(Xb.indptr))
+        pos = local.term_pos[Xb.indices]
+        inside = pos >= 0
+        xs = np.zeros(Xb.nnz, dtype=np.float64)
+        xs[inside] = AT[pos[inside], owner[inside]]
+        if not inside.all():
+            terms, where = np.unique(Xb.indices[~inside], return_inverse=True)
+            R = _dense(local.S[terms] @ Xb.T)
+            xs[~inside] = R[where.ravel(), owner[~inside]]
+        s_sq = np.bincount(owner, weights=xs * Xb.data, minlength=n_rows)
+        s_norms = measure._soft_norms(
+            s_sq, q.norms[qs], q.extra["s_max"], offset=qs.start
+        )
+        block = cls()
+        # AT stays unnormalised: the block's scores are scaled instead
+        block.AT_exact = AT
+        block.inv = _inverse_or_zero(s_norms)
+        block.AT32 = block.err = None
+        if local.err_scale is not None:
+            block.AT32 = AT.astype(np.float32)
+            # |A_q|_2, from the float32 copy (relative error far below 1e-3)
+            a2 = np.sqrt(np.einsum("ij,ij->j", block.AT32, block.AT32))
+            block.err = local.err_scale * 1.001 * a2 * block.inv + local.err_tiny
+        return block
 
 
 class ScaledCosineMeasure(_OneMinusDistance, _CosineFamily):

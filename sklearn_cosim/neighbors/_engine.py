@@ -157,27 +157,63 @@ def merge_block_topk(top_val, top_ind, G, start, k):
         bound = _group_max_threshold(G, k)
         if bound is not None:
             threshold = np.maximum(threshold, bound)
-    flat = np.flatnonzero(G >= threshold[:, None])
-    if not use_groups and flat.size > 8 * k * n_rows:
+    rows, cols, vals = _entries_at_or_above(G, threshold)
+    if not use_groups and rows.size > 8 * k * n_rows:
         # scores rising along the corpus: tighten with the group maxima
         bound = _group_max_threshold(G, k)
         if bound is not None:
             threshold = np.maximum(threshold, bound)
-            flat = np.flatnonzero(G >= threshold[:, None])
-    if flat.size == 0:
+            rows, cols, vals = _entries_at_or_above(G, threshold)
+    if rows.size == 0:
         return top_val, top_ind
+    return _merge_topk(top_val, top_ind, rows, vals, cols + start, k)
+
+
+def _entries_at_or_above(G, threshold):
+    """Rows, columns and values of the entries of `G` at or above the row's threshold.
+
+    A Fortran-ordered `G` (a transposed product) is scanned as its C-ordered
+    transpose, so the comparison mask is never copied to C order.
+    """
+    if G.flags.f_contiguous and not G.flags.c_contiguous:
+        GT = G.T
+        flat = np.flatnonzero(GT >= threshold[None, :])
+        height = GT.shape[1]
+        cols = flat // height
+        rows = flat - cols * height
+        return rows, cols, GT.reshape(-1)[flat]
+    flat = np.flatnonzero(G >= threshold[:, None])
     width = G.shape[1]
     rows = flat // width
     cols = flat - rows * width
     vals = G.reshape(-1)[flat] if G.flags.c_contiguous else G[rows, cols]
-    return _merge_topk(top_val, top_ind, rows, vals, cols + start, k)
+    return rows, cols, vals
+
+
+def _tile_scores(measure, params, q, c, qs, cs, out=None, floor=None):
+    kwargs = {}
+    if measure.approximate_scores:
+        kwargs["approximate"] = True
+    if floor is not None and measure.accepts_floor:
+        kwargs["floor"] = floor
+    return measure.scores(q, c, qs, cs, params, out=out, **kwargs)
 
 
 def _topk_block(measure, params, q, c, k, exclude_self, cols, qs):
+    try:
+        return _topk_block_scored(measure, params, q, c, k, exclude_self, cols, qs)
+    finally:
+        measure.release(q, qs)
+
+
+def _topk_block_scored(measure, params, q, c, k, exclude_self, cols, qs):
     n_rows = qs.stop - qs.start
     n_corpus = len(c)
+    n_available = n_corpus - bool(exclude_self)
+    # approximate scores: keep spare candidates to prove the top k from
+    kk = min(k + max(k, 8), n_available) if measure.approximate_scores else k
     top_val = None
-    top_ind = np.full((n_rows, k), -1, dtype=np.intp)
+    top_ind = np.full((n_rows, kk), -1, dtype=np.intp)
     buf = None
     for start in range(0, n_corpus, cols):
         cs = slice(start, min(start + cols, n_corpus))
@@ -185,25 +221,81 @@ def _topk_block(measure, params, q, c, k, exclude_self, cols, qs):
         out = None
         if buf is not None and width == buf.shape[1]:
             out = buf
-        if top_val is not None and measure.accepts_floor:
-            G = measure.scores(q, c, qs, cs, params, out=out, floor=top_val[:, -1])
-        else:
-            G = measure.scores(q, c, qs, cs, params, out=out)
+        floor = None if top_val is None else top_val[:, -1]
+        G = _tile_scores(measure, params, q, c, qs, cs, out=out, floor=floor)
         if buf is None and width == cols and G.flags.c_contiguous:
             buf = G
         if top_val is None:
-            top_val = np.full((n_rows, k), -np.inf, dtype=G.dtype)
+            top_val = np.full((n_rows, kk), -np.inf, dtype=G.dtype)
         if exclude_self:
             _mask_self(G, qs, cs)
-        top_val, top_ind = merge_block_topk(top_val, top_ind, G, start, k)
-    # exact re-scoring of the winners, then the final order
-    i = np.repeat(np.arange(qs.start, qs.stop), k)
-    j = top_ind.ravel()
-    sims = measure.similarity_pairs(q, c, i, j, params).reshape(n_rows, k)
-    order = np.lexsort((top_ind, -sims), axis=-1)
-    sims = np.take_along_axis(sims, order, axis=1)
-    inds = np.take_along_axis(top_ind, order, axis=1)
-    return sims, inds
+        top_val, top_ind = merge_block_topk(top_val, top_ind, G, start, kk)
+    rows = np.repeat(np.arange(n_rows), kk)
+    cols_ = top_ind.ravel()
+    error = measure.score_error(q, c, qs, params) if kk > k else None
+    if error is not None and kk < n_available:
+        # an entry outside the kept kk scores at most top_val[:, -1] + error,
+        # and the k-th best at least top_val[:, k - 1] - error
+        kth = top_val[:, k - 1].astype(np.float64)
+        last = top_val[:, -1].astype(np.float64)
+        doubt = np.flatnonzero(last >= kth - 2.0 * error)
+        if doubt.size:
+            keep = ~np.isin(rows, doubt)
+            extra_rows, extra_cols = _entries_within(
+                measure,
+                params,
+                q,
+                c,
+                qs,
+                cols,
+                exclude_self,
+                doubt,
+                kth[doubt] - 2.0 * error[doubt],
+            )
+            rows = np.concatenate([rows[keep], extra_rows])
+            cols_ = np.concatenate([cols_[keep], extra_cols])
+    return _rescore_topk(measure, params, q, c, qs, rows, cols_, k)
+
+
+def _entries_within(measure, params, q, c, qs, cols, exclude_self, doubt, floor):
+    """Every entry of rows `doubt` (of block `qs`) scoring at least `floor`."""
+    n_rows = qs.stop - qs.start
+    threshold = np.full(n_rows, np.inf)
+    threshold[doubt] = floor
+    found_rows, found_cols = [], []
+    for start in range(0, len(c), cols):
+        cs = slice(start, min(start + cols, len(c)))
+        G = _tile_scores(measure, params, q, c, qs, cs)
+        if exclude_self:
+            _mask_self(G, qs, cs)
+        rows, cols_, _ = _entries_at_or_above(G, _round_down(threshold, G.dtype))
+        found_rows.append(rows)
+        found_cols.append(cols_ + start)
+    return np.concatenate(found_rows), np.concatenate(found_cols)
+
+
+def _round_down(values, dtype):
+    """`values` in `dtype`, rounded towards -inf (a threshold that loses nothing)."""
+    out = values.astype(dtype)
+    above = out > values
+    out[above] = np.nextafter(out[above], dtype.type(-np.inf))
+    return out
+
+
+def _rescore_topk(measure, params, q, c, qs, rows, cols, k):
+    """Exact similarities of candidate entries; the k best of each row, in order.
+
+    Every row of the block has at least `k` candidates.
+    """
+    n_rows = qs.stop - qs.start
+    sims = measure.similarity_pairs(q, c, rows + qs.start, cols, params)
+    # by row, then decreasing similarity, then increasing index
+    order = np.lexsort((cols, -sims, rows))
+    counts = np.bincount(rows, minlength=n_rows)
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(order.size) - starts[rows[order]]
+    keep = order[rank < k]
+    return sims[keep].reshape(n_rows, k), cols[keep].reshape(n_rows, k)
 
 
 def kneighbors_search(
@@ -253,13 +345,22 @@ def kneighbors_search(
 
 
 def _radius_block(measure, params, q, c, max_distance, exclude_self, cols, qs):
+    try:
+        return _radius_block_scored(
+            measure, params, q, c, max_distance, exclude_self, cols, qs
+        )
+    finally:
+        measure.release(q, qs)
+
+
+def _radius_block_scored(measure, params, q, c, max_distance, exclude_self, cols, qs):
     n_rows = qs.stop - qs.start
     min_sim = measure.similarity_from_distance(max_distance, params)
     thresholds = measure.score_threshold(min_sim, q, qs, params)
     found_rows, found_cols, found_sims = [], [], []
     for start in range(0, len(c), cols):
         cs = slice(start, min(start + cols, len(c)))
-        G = measure.scores(q, c, qs, cs, params)
+        G = _tile_scores(measure, params, q, c, qs, cs)
         if exclude_self:
             _mask_self(G, qs, cs)
         if thresholds is None:
@@ -272,6 +373,9 @@ def _radius_block(measure, params, q, c, max_distance, exclude_self, cols, qs):
             finite = np.isfinite(thresholds)
             relaxed = thresholds.astype(np.float64, copy=True)
             relaxed[finite] -= eps * (np.abs(relaxed[finite]) + scale[finite] + 1.0)
+            error = measure.score_error(q, c, qs, params)
+            if error is not None:
+                relaxed -= error
             flat = np.flatnonzero(G >= relaxed[:, None])
         if flat.size == 0:
             continue
