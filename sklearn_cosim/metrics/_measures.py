@@ -665,6 +665,34 @@ class _LazySoftQueryRows(PreparedRows):
             self._E = value
 
 
+def _sparse_soft_sq_norms(X, S, rows, max_entries=2**22):
+    """``x'Sx`` of the CSR rows `rows` of `X`, for a symmetric CSR `S`, in float64.
+
+    ``x'Sx`` only needs ``x S`` at the non-zeros of ``x``. For a block of
+    rows, the product is restricted to the columns of the terms the block
+    uses: ``X_b S[:, T_b]`` with ``S[:, T_b] = S[T_b].T`` (S is symmetric),
+    a small fraction of the full ``X_b S`` when the rows are short.
+    """
+    out = np.empty(rows.stop - rows.start, dtype=np.float64)
+    start = rows.start
+    while start < rows.stop:
+        stop = min(start + 256, rows.stop)
+        while True:
+            Xb = X[start:stop]
+            terms, where = np.unique(Xb.indices, return_inverse=True)
+            if (stop - start) * terms.size <= max_entries or stop - start == 1:
+                break
+            stop = start + (stop - start) // 2
+        P = _dense(Xb @ sparse.csr_matrix(S[terms].T))
+        owner = np.repeat(np.arange(stop - start), np.diff(Xb.indptr))
+        vals = P[owner, where.ravel()].astype(np.float64) * Xb.data
+        out[start - rows.start : stop - rows.start] = np.bincount(
+            owner, weights=vals, minlength=stop - start
+        )
+        start = stop
+    return out
+
+
 class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
     """``x'Sy / sqrt(x'Sx y'Sy)``; distance ``1 - s``; zero S-norm rows give 0.
 
@@ -730,6 +758,11 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         n = X.shape[0]
         if XS is not None:
             return _pair_dots(XS, X, np.arange(n), np.arange(n))
+        if sparse.issparse(X) and sparse.issparse(S):
+            return np.concatenate(
+                map_row_chunks(lambda part: _sparse_soft_sq_norms(X, S, part), n)
+                or [np.zeros(0)]
+            )
         nnz_row = S.nnz / max(S.shape[0], 1) if sparse.issparse(S) else S.shape[0]
         step = max(1, int(2**23 // max(nnz_row * 8, X.shape[1], 1)))
 

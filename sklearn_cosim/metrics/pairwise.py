@@ -40,6 +40,7 @@ from sklearn_cosim.metrics._measures import (
 )
 from sklearn_cosim.utils._chunking import chunk_n_rows
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._threads import blas_threads, map_batches
 
 __all__ = [
     "PAIRWISE_SIMILARITY_MEASURES",
@@ -255,13 +256,20 @@ def _pairwise(X, Y, metric, params, to_distance):
     queries = measure.prepare(X, params, corpus=corpus)
     n_x, n_y = X.shape[0], Y.shape[0]
     out = np.empty((n_x, n_y), dtype=X.dtype)
-    chunk = chunk_n_rows(24 * n_y, n_x)
+    # row blocks on as many threads as BLAS may use (BLAS single-threaded in
+    # each), each within its share of the working memory
+    n_workers = max(1, blas_threads())
+    chunk = chunk_n_rows(24 * n_y * n_workers, n_x)
+    chunk = max(1, min(chunk, -(-n_x // n_workers)))
     all_cols = slice(0, n_y)
-    for rows in gen_batches(n_x, chunk):
+
+    def fill(rows):
         block = measure.similarity_block(queries, corpus, rows, all_cols, params)
         if to_distance:
             block = measure.distance(block, params)
         out[rows] = block
+
+    map_batches(fill, list(gen_batches(n_x, chunk)), n_workers)
     if same and measure.name in ("euclidean", "sqeuclidean"):
         np.fill_diagonal(out, 0.0)  # exact, as scikit-learn does
     return out

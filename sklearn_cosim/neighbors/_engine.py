@@ -20,13 +20,11 @@ matrix is ever built, and memory is bounded by ``working_memory``.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import os
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 
 import numpy as np
 
 from sklearn_cosim.utils._chunking import working_memory_bytes
-from sklearn_cosim.utils._threads import blas_threads
+from sklearn_cosim.utils._threads import blas_threads, map_batches
 
 #: Corpus rows per tile (a float32 tile of 256 x 8192 is 8 MiB).
 TILE_COLUMNS = 8192
@@ -67,16 +65,6 @@ def block_shape(n_queries, n_corpus, itemsize, n_workers, working_memory=None):
     return max(rows, 1), max(cols, 1)
 
 
-def _blas_limits(n_workers):
-    if n_workers <= 1:
-        return nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with sklearn
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _map_blocks(block_func, q, c, n_jobs, working_memory):
     """Run ``block_func(qs, cols)`` over blocks of queries, on worker threads.
 
@@ -88,10 +76,7 @@ def _map_blocks(block_func, q, c, n_jobs, working_memory):
     itemsize = getattr(c.X, "dtype", np.dtype(np.float64)).itemsize
     rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
     blocks = [slice(s, min(s + rows, n_queries)) for s in range(0, n_queries, rows)]
-    if n_workers <= 1 or len(blocks) <= 1:
-        return [block_func(b, cols) for b in blocks]
-    with _blas_limits(n_workers), ThreadPoolExecutor(n_workers) as pool:
-        return list(pool.map(lambda b: block_func(b, cols), blocks))
+    return map_batches(lambda b: block_func(b, cols), blocks, n_workers)
 
 
 def _group_max_threshold(G, k):

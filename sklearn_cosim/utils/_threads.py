@@ -5,6 +5,7 @@
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 _BLAS_CONTROLLER = None
 
@@ -36,3 +37,22 @@ def map_row_chunks(func, n_rows, min_rows=64):
         return [func(chunk) for chunk in chunks]
     with ThreadPoolExecutor(len(chunks)) as pool:
         return list(pool.map(func, chunks))
+
+
+def single_threaded_blas(n_workers):
+    """Context limiting BLAS to one thread while `n_workers` > 1 threads run."""
+    if n_workers <= 1:
+        return nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl ships with sklearn
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def map_batches(func, batches, n_workers):
+    """``[func(b) for b in batches]`` on `n_workers` threads, BLAS single-threaded."""
+    if n_workers <= 1 or len(batches) <= 1:
+        return [func(b) for b in batches]
+    with single_threaded_blas(n_workers), ThreadPoolExecutor(n_workers) as pool:
+        return list(pool.map(func, batches))
