@@ -16,7 +16,13 @@ from sklearn.neighbors import (
 )
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from sklearn_cosim.metrics.pairwise import pairwise_distances, pairwise_similarity
+from sklearn_cosim.metrics._measures import CosineMeasure
+from sklearn_cosim.metrics.pairwise import (
+    pairwise_distances,
+    pairwise_similarity,
+    register_similarity,
+    unregister_similarity,
+)
 from sklearn_cosim.neighbors import (
     SimilarityKNeighborsClassifier,
     SimilarityKNeighborsRegressor,
@@ -422,3 +428,48 @@ def test_soft_cosine_query_outside_psd_raises(container):
         container(np.array([[2.0, 2.0, 0.0]])), return_similarity=True
     )
     assert ind[0, 0] == 0 and sim[0, 0] == pytest.approx(1.0)
+
+
+class _NoisyCosine(CosineMeasure):
+    """Cosine whose approximate scores are off by up to `error` (deterministic)."""
+
+    name = "noisy_cosine"
+    approximate_scores = True
+    error = 0.02
+
+    def scores(self, q, c, qs, cs, params, out=None, approximate=False):
+        G = super().scores(q, c, qs, cs, params, out=out)
+        if approximate:
+            i = np.arange(qs.start, qs.stop)[:, None]
+            j = np.arange(cs.start, cs.stop)[None, :]
+            G = G + self.error * np.sin(7.0 * i + 3.0 * j)  # within +-error
+        return G
+
+    def score_error(self, q, c, qs, params):
+        return np.full(qs.stop - qs.start, self.error)
+
+
+@pytest.mark.parametrize("error", [1e-4, 0.02, 0.5])
+@pytest.mark.parametrize("query", ["X", "None"])
+def test_approximate_scores_give_exact_results(error, query, tiles):
+    # the engine proves the top k from the bound, or searches the doubtful
+    # rows again: results equal the exact cosine, ties and self-exclusion too
+    X, Q = _data(n=250, m=30)
+    X[100:110] = X[50]  # exact ties
+    measure = _NoisyCosine()
+    measure.error = error
+    register_similarity(measure)
+    try:
+        nn = SimilarityNeighbors(n_neighbors=5, metric="noisy_cosine").fit(X)
+        exact = SimilarityNeighbors(n_neighbors=5, metric="cosine").fit(X)
+        args = () if query == "None" else (Q,)
+        got = nn.kneighbors(*args, return_similarity=True)
+        want = exact.kneighbors(*args, return_similarity=True)
+        assert_array_equal(got[1], want[1])
+        assert_allclose(got[0], want[0], rtol=0, atol=1e-15)
+        got_r = nn.radius_neighbors(*args, radius=0.3, sort_results=True)
+        want_r = exact.radius_neighbors(*args, radius=0.3, sort_results=True)
+        for a, b in zip(got_r[1], want_r[1]):
+            assert_array_equal(a, b)
+    finally:
+        unregister_similarity("noisy_cosine")
