@@ -10,6 +10,7 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import get_blas_funcs
 
+from sklearn_cosim.utils._chunking import working_memory_bytes
 from sklearn_cosim.utils._threads import map_row_chunks
 
 __all__ = ["PreparedRows", "SimilarityMeasure"]
@@ -333,6 +334,24 @@ class SimilarityMeasure:
             scores against every corpus row; None when the scores are exact.
         """
         return None
+
+    def query_row_bytes(self, q, c):
+        """Memory the measure holds per query row of a block, besides the scores.
+
+        The engine sizes its blocks so that this, with the score tiles, fits
+        the working memory. The default is 0.
+
+        Parameters
+        ----------
+        q, c : PreparedRows
+            Prepared queries and corpus.
+
+        Returns
+        -------
+        n_bytes : int
+            Bytes per query row.
+        """
+        return 0
 
     def release(self, q, qs):
         """Drop what was cached for the query rows `qs`; the engine is done with them.
@@ -922,6 +941,14 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
     def release(self, q, qs):
         q.extra.get("blocks", {}).pop((qs.start, qs.stop), None)
 
+    def query_row_bytes(self, q, c):
+        local = c.extra.get("local")
+        if local is None or not sparse.issparse(q.X):
+            return 0
+        # the dense (Q S)' column of a query, and its float32 copy
+        itemsize = q.X.dtype.itemsize + (4 if local.err_scale is not None else 0)
+        return local.n_terms * itemsize
+
     def score_error(self, q, c, qs, params):
         block = self._query_block(q, c, qs)
         return None if block is None else block.err
@@ -949,7 +976,10 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         return np.clip(G, -1.0, 1.0, out=G)
 
     def similarity_block(self, q, c, qs, cs, params):
+        row_bytes = self.query_row_bytes(q, c)
         step = self.DENSE_QUERY_ROWS
+        if row_bytes:
+            step = max(1, min(step, working_memory_bytes() // 2 // row_bytes))
         out = None
         for start in range(qs.start, qs.stop, step):
             rows = slice(start, min(start + step, qs.stop))

@@ -47,25 +47,32 @@ def effective_n_jobs(n_jobs):
     return max(1, int(n_jobs))
 
 
-def block_shape(n_queries, n_corpus, itemsize, n_workers, working_memory=None):
+def block_shape(
+    n_queries, n_corpus, itemsize, n_workers, working_memory=None, row_bytes=0
+):
     """Query rows and corpus columns of one block, within the memory budget.
 
     Each worker holds about three tile-sized arrays (scores, mask and
-    temporaries of the measure's transform).
+    temporaries of the measure's transform), plus `row_bytes` per query row
+    that the measure keeps for the block (:meth:`query_row_bytes`).
     """
     budget = working_memory_bytes(working_memory) // max(n_workers, 1)
     cols = min(n_corpus, TILE_COLUMNS)
     # small corpora: grow the query block so that a tile has ~2M entries
     rows = max(BLOCK_ROWS, (2**21) // max(cols, 1))
     rows = min(rows, max(1, -(-n_queries // n_workers)))
-    while rows * cols * itemsize * 3 > budget and cols > 256:
+
+    def size(rows, cols):
+        return rows * (cols * itemsize * 3 + row_bytes)
+
+    while size(rows, cols) > budget and cols > 256 and cols * itemsize * 3 > row_bytes:
         cols //= 2
-    while rows * cols * itemsize * 3 > budget and rows > 1:
+    while size(rows, cols) > budget and rows > 1:
         rows //= 2
     return max(rows, 1), max(cols, 1)
 
 
-def _map_blocks(block_func, q, c, n_jobs, working_memory):
+def _map_blocks(block_func, measure, q, c, n_jobs, working_memory):
     """Run ``block_func(qs, cols)`` over blocks of queries, on worker threads.
 
     `qs` is the slice of query rows of a block and `cols` the number of
@@ -74,7 +81,14 @@ def _map_blocks(block_func, q, c, n_jobs, working_memory):
     n_queries = len(q)
     n_workers = effective_n_jobs(n_jobs)
     itemsize = getattr(c.X, "dtype", np.dtype(np.float64)).itemsize
-    rows, cols = block_shape(n_queries, len(c), itemsize, n_workers, working_memory)
+    rows, cols = block_shape(
+        n_queries,
+        len(c),
+        itemsize,
+        n_workers,
+        working_memory,
+        row_bytes=measure.query_row_bytes(q, c),
+    )
     blocks = [slice(s, min(s + rows, n_queries)) for s in range(0, n_queries, rows)]
     return map_batches(lambda b: block_func(b, cols), blocks, n_workers)
 
@@ -323,7 +337,7 @@ def kneighbors_search(
     def run(qs, cols):
         return _topk_block(measure, params, q, c, k, exclude_self, cols, qs)
 
-    results = _map_blocks(run, q, c, n_jobs, working_memory)
+    results = _map_blocks(run, measure, q, c, n_jobs, working_memory)
     if not results:
         return np.empty((0, k)), np.empty((0, k), dtype=np.intp)
     return np.vstack([r[0] for r in results]), np.vstack([r[1] for r in results])
@@ -437,7 +451,8 @@ def radius_search(
         )
 
     sims, inds = [], []
-    for block_sims, block_inds in _map_blocks(run, q, c, n_jobs, working_memory):
+    blocks = _map_blocks(run, measure, q, c, n_jobs, working_memory)
+    for block_sims, block_inds in blocks:
         sims.extend(block_sims)
         inds.extend(block_inds)
     return sims, inds

@@ -297,3 +297,32 @@ def test_pairwise_on_threads_equals_one_thread():
     # blocks differ, so which terms are multiplied densely differs: rounding
     assert_allclose(one, two, rtol=0, atol=1e-15)
     assert_allclose(one, _reference(Y, X, S), atol=1e-12)
+
+
+def test_query_blocks_fit_the_working_memory():
+    from sklearn import config_context
+
+    from sklearn_cosim.metrics.pairwise import check_metric
+    from sklearn_cosim.neighbors import _engine
+
+    X, Y, S = _corpus_and_queries(seed=9, n_terms=400, n_docs=150, n_queries=60)
+    C, Q = sparse.csr_matrix(X), sparse.csr_matrix(Y)
+    measure, params = check_metric("soft_cosine", {"S": S})
+    c = measure.prepare(C, params)
+    q = measure.prepare(Q, params, corpus=c)
+    row_bytes = measure.query_row_bytes(q, c)
+    # one float64 column of (Q S)' and its float32 copy per query
+    assert row_bytes == 12 * c.extra["local"].n_terms
+    budget = 2**14
+    rows, cols = _engine.block_shape(60, 150, 8, 1, budget / 2**20, row_bytes)
+    assert rows * (cols * 8 * 3 + row_bytes) <= budget or rows == 1
+    assert rows < 60
+    ref = _reference(Y, X, S)
+    with config_context(working_memory=budget / 2**20):
+        nn = SimilarityNeighbors(
+            n_neighbors=4, metric="soft_cosine", metric_params={"S": S}
+        ).fit(C)
+        sims, ind = nn.kneighbors(Q, return_similarity=True)
+        full = pairwise_similarity(Q, C, metric="soft_cosine", S=S)
+    assert_allclose(sims, np.sort(ref, axis=1)[:, ::-1][:, :4], atol=1e-12)
+    assert_allclose(full, ref, atol=1e-12)
