@@ -147,7 +147,7 @@ def main():
         nn = SimilarityNeighbors(
             n_neighbors=10, metric="soft_cosine", metric_params={"S": S}
         )
-        t_fit, _ = best_time(lambda: nn.fit(X_c), 1)
+        t_fit, _ = best_time(lambda: nn.fit(X_c), args.repeat)
         t_q, (knn_sim, _) = best_time(
             lambda: nn.kneighbors(X_q, return_similarity=True), args.repeat
         )
@@ -256,14 +256,18 @@ def main():
     for name, t, diff in rows:
         print(f"{name:52s} {t:9.3f} {t / t_ours:7.1f}x {diff:11.1e}")
     print("* measured on a subset, time scaled linearly to the full size")
-    if t_gensim is not None:
-        t_query = {name: t for name, t, _ in rows}[
-            "  SimilarityNeighbors.kneighbors k=10 (float64)"
-        ]
-        print(
-            f"gensim batch / sklearn_cosim: pairwise {t_gensim / t_ours:.1f}x, "
-            f"fitted-index query {t_gensim / t_query:.1f}x (target >= 10x)"
-        )
+    if t_gensim:
+        times = {name: t for name, t, _ in rows}
+        print(f"gensim batch / sklearn_cosim: pairwise {t_gensim / t_ours:.1f}x")
+        for label in ("float64", "float32"):
+            t_g = times[f"gensim SoftCosineSimilarity, batch ({label})"]
+            t_q = times[f"  SimilarityNeighbors.kneighbors k=10 ({label})"]
+            t_f = times[f"  SimilarityNeighbors.fit ({label})"]
+            verdict = "met" if t_g / t_q >= 10 else "MISSED"
+            print(
+                f"  fitted-index query ({label}): {t_g / t_q:.1f}x, target >= 10x "
+                f"{verdict}; fit + query {t_g / (t_f + t_q):.1f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -718,8 +718,11 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
     The corpus operand is ``C / |c|_S`` (as sparse as the corpus) and the
     query operand ``Q S / |q|_S``: `S` is applied on the query side, so a
     sparse corpus never becomes the much denser ``C S`` and memory stays
-    proportional to the corpus. Soft norms ``|x|_S = sqrt(x'Sx)`` are
-    computed in row chunks, accumulated in float64. Empty (all-zero) rows
+    proportional to the corpus. For sparse data each block of queries gets
+    a dense ``(Q S)'`` on the corpus' terms (:class:`_SoftQueryBlock`,
+    :class:`_LocalTerms`); top-k searches on float64 data multiply it in
+    float32 within :meth:`score_error` and re-score exactly. Soft norms
+    ``|x|_S = sqrt(x'Sx)`` are accumulated in float64. Empty (all-zero) rows
     have soft norm 0 and similarity 0 with every row.
     """
 
