@@ -536,6 +536,26 @@ class _CosineFamily(SimilarityMeasure):
         return np.clip(G, -1.0, 1.0, out=G)
 
 
+def _float32_error_factor(X):
+    """Bound on ``|fl32(a.b) - a.b| / (|a| |b|)`` for dense float64 rows, or None.
+
+    Rounding both operands to float32 and a float32 dot product of
+    ``n_features`` terms (in any order, as BLAS may sum) err by at most
+    ``gamma_{n+3} = (n+3)u / (1 - (n+3)u)`` times ``sum |a_i b_i| <= |a| |b|``,
+    with ``u = 2**-24`` (Higham, *Accuracy and Stability of Numerical
+    Algorithms*, 3.1); a margin covers the float64 rounding of the unit rows
+    and underflow. None for sparse or float32 data, or when the bound would
+    be too loose to be useful.
+    """
+    if sparse.issparse(X) or X.dtype != np.float64:
+        return None
+    n = X.shape[1] + 3
+    unit = 2.0**-24
+    if n * unit >= 0.01:
+        return None
+    return 1.001 * n * unit / (1.0 - n * unit) + n * float(np.finfo(np.float32).tiny)
+
+
 class CosineMeasure(_OneMinusDistance, _CosineFamily):
     """``cos(x, y) = x.y / (|x| |y|)``; distance ``1 - cos``; zero rows give 0."""
 
@@ -543,10 +563,31 @@ class CosineMeasure(_OneMinusDistance, _CosineFamily):
     queries_as_corpus = True
     nonnegative_distance = True
     distance_bounds = (0.0, 2.0)
+    approximate_scores = True
 
     def prepare(self, X, params, corpus=None):
         norms, unit = self._unit(X)
-        return PreparedRows(X, E=unit, norms=norms)
+        rows = PreparedRows(X, E=unit, norms=norms)
+        if _float32_error_factor(X) is not None:
+            # dense float64 data: top-k searches multiply float32 copies of
+            # the unit rows and re-score the candidates exactly
+            rows.extra["E32"] = unit.astype(np.float32)
+        return rows
+
+    def scores(self, q, c, qs, cs, params, out=None, approximate=False):
+        if approximate and "E32" in q.extra and "E32" in c.extra:
+            A, B = q.extra["E32"][qs], c.extra["E32"][cs]
+            if out is not None and out.dtype == np.float32:
+                return np.matmul(A, B.T, out=out)
+            return A @ B.T
+        return super().scores(q, c, qs, cs, params, out=out)
+
+    def score_error(self, q, c, qs, params):
+        gamma = _float32_error_factor(q.X)
+        if gamma is None or "E32" not in c.extra:
+            return None
+        # |fl32(a.b) - a.b| <= gamma |a| |b| for the unit rows (norms <= 1)
+        return np.full(qs.stop - qs.start, gamma)
 
     def similarity_pairs(self, q, c, i, j, params):
         return self._cosine_pairs(q, c, i, j)

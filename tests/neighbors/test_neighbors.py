@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from sklearn_cosim.metrics._measures import CosineMeasure
 from sklearn_cosim.metrics.pairwise import (
+    check_metric,
     pairwise_distances,
     pairwise_similarity,
     register_similarity,
@@ -473,3 +474,82 @@ def test_approximate_scores_give_exact_results(error, query, tiles):
             assert_array_equal(a, b)
     finally:
         unregister_similarity("noisy_cosine")
+
+
+@pytest.mark.parametrize("metric", ["cosine", "angular"])
+@pytest.mark.parametrize("query", ["X", "None"])
+def test_float64_cosine_runs_float32_blocks_with_exact_results(
+    metric, query, tiles, monkeypatch
+):
+    # dense float64 data: the blocks are float32 (faster) and the results are
+    # those of the float64 computation, near-duplicates and ties included
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((400, 24)) * rng.uniform(1e-3, 1e3, (400, 1))
+    X[200:260] = X[:60] * (1 + 1e-10 * rng.standard_normal((60, 1)))
+    X[300:310] = X[5]
+    X[17] = 0.0
+    Q = np.vstack([X[:10] + 1e-9, rng.standard_normal((20, 24))])
+    args = () if query == "None" else (Q,)
+
+    def search():
+        nn = SimilarityNeighbors(n_neighbors=8, metric=metric).fit(X)
+        knn = nn.kneighbors(*args, return_similarity=True)
+        return knn, nn.radius_neighbors(*args, radius=0.05, sort_results=True)
+
+    seen = []
+    scores = CosineMeasure.scores
+
+    def spy(self, q, c, qs, cs, params, out=None, approximate=False):
+        G = scores(self, q, c, qs, cs, params, out=out, approximate=approximate)
+        seen.append(G.dtype)
+        return G
+
+    monkeypatch.setattr(CosineMeasure, "scores", spy)
+    (sims, ind), (dist, rind) = search()
+    assert set(seen) == {np.dtype(np.float32)}
+    # the reference: the exact similarity of every pair, as re-scored
+    measure, params = check_metric(metric, {})
+    c = measure.prepare(X, params)
+    q = c if query == "None" else measure.prepare(Q, params, corpus=c)
+    i, j = np.divmod(np.arange(len(q) * len(c)), len(c))
+    ref = measure.similarity_pairs(q, c, i, j, params).reshape(len(q), len(c))
+    ref_sim, ref_ind = brute_force(ref, 8, exclude_self=query == "None")
+    assert_array_equal(ind, ref_ind)
+    assert_array_equal(sims, ref_sim)
+    if query == "None":
+        np.fill_diagonal(ref, -np.inf)
+    for row, found, d in zip(ref, rind, dist):
+        inside = np.flatnonzero(measure.distance(row, params) <= 0.05)
+        assert_array_equal(np.sort(found), inside)
+        assert_array_equal(d, measure.distance(row[found], params))
+    # float64 blocks give the same values (candidates may differ in float ties)
+    monkeypatch.setattr(CosineMeasure, "approximate_scores", False)
+    seen.clear()
+    (sims64, _), _ = search()
+    assert set(seen) == {np.dtype(np.float64)}
+    assert_allclose(sims64, sims, rtol=0, atol=1e-15)
+
+
+def test_cosine_score_error_bounds_the_float32_block():
+    from sklearn_cosim.metrics.pairwise import check_metric
+
+    rng = np.random.default_rng(12)
+    for d in (3, 100, 700):
+        X = rng.standard_normal((300, d)) * 10.0 ** rng.uniform(-4, 4, (300, d))
+        Q = rng.standard_normal((40, d))
+        measure, params = check_metric("cosine", {})
+        c = measure.prepare(X, params)
+        q = measure.prepare(Q, params, corpus=c)
+        qs, cs = slice(0, 40), slice(0, 300)
+        approx = measure.scores(q, c, qs, cs, params, approximate=True)
+        exact = measure.scores(q, c, qs, cs, params)
+        error = measure.score_error(q, c, qs, params)
+        assert approx.dtype == np.float32 and exact.dtype == np.float64
+        gap = np.abs(approx - exact)
+        assert np.all(gap <= error[:, None])
+        assert 0 < gap.max() and error.max() < (d + 4) * 2.0**-23
+    # float32 and sparse data have exact blocks: no bound, no float32 copy
+    for X in (X.astype(np.float32), sparse.csr_matrix(X)):
+        c = measure.prepare(X, params)
+        assert "E32" not in c.extra
+        assert measure.score_error(c, c, slice(0, 1), params) is None
