@@ -54,7 +54,8 @@ def _pair_dots(A, B, i, j):
         prod = A_rows.multiply(B_rows)
         return np.asarray(prod.sum(axis=1), dtype=np.float64).ravel()
     out = np.empty(len(i), dtype=np.float64)
-    step = max(1, 2**20 // max(A.shape[1], 1))
+    # chunks of 2**18 values (2 MiB in float64) per operand
+    step = max(1, 2**18 // max(A.shape[1], 1))
     for start in range(0, len(i), step):
         a = np.asarray(A[i[start : start + step]], dtype=np.float64)
         b = np.asarray(B[j[start : start + step]], dtype=np.float64)
@@ -313,8 +314,8 @@ class SimilarityMeasure:
     def score_error(self, q, c, qs, params):
         """Bound on the error of approximate scores of query rows `qs`.
 
-        Only called for measures with ``approximate_scores = True``, after
-        their first :meth:`scores` call for the block.
+        Only called for measures with ``approximate_scores = True``, before
+        the block's first :meth:`scores` call and after its last.
 
         Parameters
         ----------

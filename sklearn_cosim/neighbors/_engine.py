@@ -210,7 +210,10 @@ def _topk_block_scored(measure, params, q, c, k, exclude_self, cols, qs):
     n_corpus = len(c)
     n_available = n_corpus - bool(exclude_self)
     # approximate scores: keep spare candidates to prove the top k from
-    kk = min(k + max(k, 8), n_available) if measure.approximate_scores else k
+    error = None
+    if measure.approximate_scores:
+        error = measure.score_error(q, c, qs, params)
+    kk = k if error is None else min(k + max(k, 8), n_available)
     top_val = None
     top_ind = np.full((n_rows, kk), -1, dtype=np.intp)
     buf = None
@@ -231,7 +234,6 @@ def _topk_block_scored(measure, params, q, c, k, exclude_self, cols, qs):
         top_val, top_ind = merge_block_topk(top_val, top_ind, G, start, kk)
     rows = np.repeat(np.arange(n_rows), kk)
     cols_ = top_ind.ravel()
-    error = measure.score_error(q, c, qs, params) if kk > k else None
     if error is not None and kk < n_available:
         # an entry outside the kept kk scores at most top_val[:, -1] + error,
         # and the k-th best at least top_val[:, k - 1] - error
