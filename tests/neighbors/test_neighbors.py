@@ -530,22 +530,13 @@ def test_float64_cosine_runs_float32_blocks_with_exact_results(
     assert_allclose(sims64, sims, rtol=0, atol=1e-15)
 
 
-def test_cosine_score_error_bounds_the_float32_block():
-    from sklearn_cosim.metrics.pairwise import check_metric
-
+def test_cosine_score_error_bounds_the_float32_block(float32_block_gap):
     rng = np.random.default_rng(12)
+    measure, params = check_metric("cosine", {})
     for d in (3, 100, 700):
         X = rng.standard_normal((300, d)) * 10.0 ** rng.uniform(-4, 4, (300, d))
         Q = rng.standard_normal((40, d))
-        measure, params = check_metric("cosine", {})
-        c = measure.prepare(X, params)
-        q = measure.prepare(Q, params, corpus=c)
-        qs, cs = slice(0, 40), slice(0, 300)
-        approx = measure.scores(q, c, qs, cs, params, approximate=True)
-        exact = measure.scores(q, c, qs, cs, params)
-        error = measure.score_error(q, c, qs, params)
-        assert approx.dtype == np.float32 and exact.dtype == np.float64
-        gap = np.abs(approx - exact)
+        gap, error, *_ = float32_block_gap(measure, params, X, Q)
         assert np.all(gap <= error[:, None])
         assert 0 < gap.max() and error.max() < (d + 4) * 2.0**-23
     # float32 and sparse data have exact blocks: no bound, no float32 copy

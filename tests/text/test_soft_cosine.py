@@ -211,7 +211,7 @@ def test_very_sparse_products_stay_sparse():
     assert_allclose(np.take_along_axis(ref, ind, axis=1), sims, atol=1e-12)
 
 
-def test_score_error_bounds_the_float32_blocks():
+def test_score_error_bounds_the_float32_blocks(float32_block_gap):
     # signed data and a PSD S with negative entries: the float32 block of
     # float64 data stays within score_error of the exact block, and the bound
     # is small enough to be useful
@@ -228,18 +228,11 @@ def test_score_error_bounds_the_float32_blocks():
     Y = sparse.random(30, n_terms, density=0.4, random_state=4, format="csr")
     Y.data = rng.standard_normal(Y.nnz)
     measure, params = check_metric("soft_cosine", {"S": S})
-    c = measure.prepare(X, params)
-    q = measure.prepare(Y, params, corpus=c)
-    qs, cs = slice(0, 30), slice(0, 200)
-    approx = measure.scores(q, c, qs, cs, params, approximate=True)
-    exact = measure.scores(q, c, qs, cs, params)
-    error = measure.score_error(q, c, qs, params)
-    assert approx.dtype == np.float32 and exact.dtype == np.float64
-    gap = np.abs(approx.astype(np.float64) - exact)
+    gap, error, exact, q, c = float32_block_gap(measure, params, X, Y)
     assert np.all(gap <= error[:, None])
     assert 0 < gap.max() and error.max() < 1e-3
     assert_allclose(exact, np.clip(_reference(Y, X, S), -1, 1), atol=1e-12)
-    measure.release(q, qs)
+    measure.release(q, slice(0, 30))
     assert not q.extra["blocks"]
 
 
