@@ -1007,9 +1007,10 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         block = self._query_block(q, c, qs)
         if block is not None:
             local = c.extra["local"]
-            AT = block.AT32 if approximate and block.err is not None else None
             # a transposed view: the engine reads it without a copy
-            G = local.product(block.AT_exact if AT is None else AT, cs).T
+            if approximate and block.err is not None:
+                return local.product(block.AT32, cs).T  # normalised already
+            G = local.product(block.AT_exact, cs).T
             G *= block.inv.astype(G.dtype)[:, None]
             return G
         return _dense(_gemm(q.E[qs], c.E[cs], out=out))
@@ -1091,8 +1092,9 @@ class _LocalTerms:
         # lengths and the largest |c|_2 / |c|_S
         self.err_scale = None
         if X.dtype == np.float64 and n_samples:
-            # m products summed, 6 more roundings: the two operands,
-            # the partial sums of the two products, the scaling and its factor
+            # m products summed, 6 more roundings: the two operands (the
+            # query's after its normalisation), the partial sums of the two
+            # products, and a margin
             m = int(np.diff(X.indptr).max()) + 6
             unit = 2.0**-24
             if m * unit < 0.01:
@@ -1171,7 +1173,7 @@ class _SoftQueryBlock:
     inv : ndarray of shape (n_rows,)
         ``1 / |q|_S`` (0 for a zero soft norm), in float64.
     AT32 : ndarray or None
-        Its float32 copy (float64 data only).
+        Its float32 copy normalised by ``inv`` (float64 data only).
     err : ndarray of shape (n_rows,) or None
         Bound on ``|float32 score - float64 score|`` of each query row.
     """
@@ -1201,15 +1203,27 @@ class _SoftQueryBlock:
             s_sq, q.norms[qs], q.extra["s_max"], offset=qs.start
         )
         block = cls()
-        # AT stays unnormalised: the block's scores are scaled instead
+        # AT stays unnormalised: exact blocks are scaled instead
         block.AT_exact = AT
         block.inv = _inverse_or_zero(s_norms)
         block.AT32 = block.err = None
         if local.err_scale is not None:
-            block.AT32 = AT.astype(np.float32)
-            # |A_q|_2, from the float32 copy (relative error far below 1e-3)
-            a2 = np.sqrt(np.einsum("ij,ij->j", block.AT32, block.AT32))
-            block.err = local.err_scale * 1.001 * a2 * block.inv + local.err_tiny
+            # the float32 copy is normalised, (q S) / |q|_S: its entries do
+            # not depend on the scale of the data, so they neither overflow
+            # nor underflow where the float64 ones would not
+            block.AT32 = np.empty(AT.shape, dtype=np.float32)
+            np.multiply(AT, block.inv, out=block.AT32, casting="unsafe")
+            # |A_q|_2 from the float32 sum of squares, made an upper bound
+            n = AT.shape[0] + 1
+            a2_sq = np.einsum("ij,ij->j", block.AT32, block.AT32)
+            if n * 2.0**-24 < 0.5:
+                a2_sq = a2_sq.astype(np.float64) / (1.0 - n * 2.0**-24)
+            else:  # pragma: no cover - vocabularies of millions of terms
+                a2_sq = np.einsum("ij,ij->j", AT, AT) * block.inv**2
+            a2 = np.sqrt(a2_sq) * (1.0 + 2.0**-23)  # and the float32 rounding
+            block.err = local.err_scale * a2 + local.err_tiny
+            if not np.all(np.isfinite(block.err)):
+                block.AT32 = block.err = None  # the exact product instead
         return block
 
 

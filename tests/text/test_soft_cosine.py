@@ -319,3 +319,25 @@ def test_query_blocks_fit_the_working_memory():
         full = pairwise_similarity(Q, C, metric="soft_cosine", S=S)
     assert_allclose(sims, np.sort(ref, axis=1)[:, ::-1][:, :4], atol=1e-12)
     assert_allclose(full, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1.0, 1e25])
+def test_float64_search_at_any_data_scale(scale, float32_block_gap):
+    # the float32 copies are normalised: data far outside float32's range
+    # still gets float32 blocks within the bound, and exact neighbours
+    from sklearn_cosim.metrics.pairwise import check_metric
+
+    X, Y, S = _corpus_and_queries(seed=10)
+    Xs, Ys = X * scale, Y * scale
+    measure, params = check_metric("soft_cosine", {"S": S})
+    gap, error, *_ = float32_block_gap(
+        measure, params, sparse.csr_matrix(Xs), sparse.csr_matrix(Ys)
+    )
+    assert np.all(gap <= error[:, None]) and error.max() < 1e-4
+    nn = SimilarityNeighbors(
+        n_neighbors=5, metric="soft_cosine", metric_params={"S": S}
+    ).fit(sparse.csr_matrix(Xs))
+    sims, ind = nn.kneighbors(sparse.csr_matrix(Ys), return_similarity=True)
+    ref = _reference(Y, X, S)
+    assert_allclose(sims, np.sort(ref, axis=1)[:, ::-1][:, :5], atol=1e-12)
+    assert_allclose(np.take_along_axis(ref, ind, axis=1), sims, atol=1e-12)
