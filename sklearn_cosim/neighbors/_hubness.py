@@ -192,6 +192,23 @@ class _Moments:
         sq = np.einsum("ij,ij->i", A @ self.m2, A)
         return total, sq
 
+    def mean_std(self, q, c, self_index, ref):
+        """Mean and std of each query's raw products over the set.
+
+        With `self_index` (queries are the fitted rows), each query's product
+        with itself is left out when its row is in the reference set `ref`
+        (None: every row).
+        """
+        total, sq = self.raw_moments(q.E)
+        count = np.full(len(q), float(self.n))
+        if self_index is not None:
+            in_ref = np.ones(len(q), bool) if ref is None else np.isin(self_index, ref)
+            raw_self = _raw_self(q, c)
+            total = total - np.where(in_ref, raw_self, 0.0)
+            sq = sq - np.where(in_ref, raw_self**2, 0.0)
+            count = count - in_ref
+        return _mean_std(total, sq, count)
+
 
 def _moments_supported(E):
     return E is not None and E.shape[1] + 1 <= _MAX_MOMENT_DIM
@@ -664,17 +681,7 @@ class MutualProximityMeasure(_OneMinusDistance, _WrappedMeasure):
             and "moments" in c.extra
         ):
             alpha, beta, _ = affine
-            total, sq = c.extra["moments"].raw_moments(qb.E)
-            count = np.full(len(qb), float(c.extra["moments"].n))
-            if self_index is not None:
-                in_ref = (
-                    np.ones(len(qb), bool) if ref is None else np.isin(self_index, ref)
-                )
-                raw_self = _raw_self(qb, cb)
-                total = total - np.where(in_ref, raw_self, 0.0)
-                sq = sq - np.where(in_ref, raw_self**2, 0.0)
-                count = count - in_ref
-            mean_raw, std_raw = _mean_std(total, sq, count)
+            mean_raw, std_raw = c.extra["moments"].mean_std(qb, cb, self_index, ref)
             mean_s = alpha * mean_raw + beta
             std_s = np.abs(alpha) * std_raw
             a, b = dist_affine
@@ -998,18 +1005,7 @@ class QueryNormalizedMeasure(SimilarityMeasure):
         form = self._linear(q, whole)
         if form is not None and "qn_moments" in c.extra:
             alpha, beta = form
-            moments = c.extra["qn_moments"]
-            total, sq = moments.raw_moments(q.E)
-            count = np.full(len(q), float(moments.n))
-            if self_index is not None:
-                in_ref = (
-                    np.ones(len(q), bool) if ref is None else np.isin(self_index, ref)
-                )
-                raw_self = _raw_self(q, c)
-                total = total - np.where(in_ref, raw_self, 0.0)
-                sq = sq - np.where(in_ref, raw_self**2, 0.0)
-                count = count - in_ref
-            mean, std = _mean_std(total, sq, count)
+            mean, std = c.extra["qn_moments"].mean_std(q, c, self_index, ref)
             return alpha * mean + beta, np.abs(alpha) * std
         total = np.zeros(len(q))
         sq = np.zeros(len(q))
