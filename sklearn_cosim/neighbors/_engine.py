@@ -117,18 +117,26 @@ def _mask_self(G, qs, cs):
         G[idx - qs.start, idx - cs.start] = -np.inf
 
 
+def _row_order(rows, vals, inds, n_rows):
+    """Entries ordered by row, decreasing value, increasing index (ties).
+
+    Returns the order, the rank of each ordered entry within its row, and
+    the number of entries of each row.
+    """
+    order = np.lexsort((inds, -vals, rows))
+    counts = np.bincount(rows, minlength=n_rows)
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(order.size) - starts[rows[order]]
+    return order, rank, counts
+
+
 def _merge_topk(top_val, top_ind, rows, vals, inds, k):
     """Merge candidate entries into the running top-k of each row."""
     n_rows = top_val.shape[0]
     all_rows = np.concatenate([np.repeat(np.arange(n_rows), k), rows])
     all_vals = np.concatenate([top_val.ravel(), vals])
     all_inds = np.concatenate([top_ind.ravel(), inds])
-    # by row, then decreasing score, then increasing index (deterministic ties)
-    order = np.lexsort((all_inds, -all_vals, all_rows))
-    counts = np.bincount(all_rows, minlength=n_rows)
-    starts = np.cumsum(counts) - counts
-    sorted_rows = all_rows[order]
-    rank = np.arange(order.size) - starts[sorted_rows]
+    order, rank, _ = _row_order(all_rows, all_vals, all_inds, n_rows)
     keep = order[rank < k]
     return all_vals[keep].reshape(n_rows, k), all_inds[keep].reshape(n_rows, k)
 
@@ -290,11 +298,7 @@ def _rescore_topk(measure, params, q, c, qs, rows, cols, k):
     """
     n_rows = qs.stop - qs.start
     sims = measure.similarity_pairs(q, c, rows + qs.start, cols, params)
-    # by row, then decreasing similarity, then increasing index
-    order = np.lexsort((cols, -sims, rows))
-    counts = np.bincount(rows, minlength=n_rows)
-    starts = np.cumsum(counts) - counts
-    rank = np.arange(order.size) - starts[rows[order]]
+    order, rank, _ = _row_order(rows, sims, cols, n_rows)
     keep = order[rank < k]
     return sims[keep].reshape(n_rows, k), cols[keep].reshape(n_rows, k)
 
@@ -358,6 +362,9 @@ def _radius_block_scored(measure, params, q, c, max_distance, exclude_self, cols
     n_rows = qs.stop - qs.start
     min_sim = measure.similarity_from_distance(max_distance, params)
     thresholds = measure.score_threshold(min_sim, q, qs, params)
+    error = None
+    if measure.approximate_scores:
+        error = measure.score_error(q, c, qs, params)
     found_rows, found_cols, found_sims = [], [], []
     for start in range(0, len(c), cols):
         cs = slice(start, min(start + cols, len(c)))
@@ -366,6 +373,9 @@ def _radius_block_scored(measure, params, q, c, max_distance, exclude_self, cols
             _mask_self(G, qs, cs)
         if thresholds is None:
             flat = np.flatnonzero(np.isfinite(G))
+            width = cs.stop - cs.start
+            rows = flat // width
+            cols_ = flat - rows * width
         else:
             # relax by the rounding error of the scores, then decide exactly
             scale = np.maximum(np.abs(G.max(axis=1)), np.abs(G.min(axis=1)))
@@ -374,15 +384,12 @@ def _radius_block_scored(measure, params, q, c, max_distance, exclude_self, cols
             finite = np.isfinite(thresholds)
             relaxed = thresholds.astype(np.float64, copy=True)
             relaxed[finite] -= eps * (np.abs(relaxed[finite]) + scale[finite] + 1.0)
-            error = measure.score_error(q, c, qs, params)
             if error is not None:
                 relaxed -= error
-            flat = np.flatnonzero(G >= relaxed[:, None])
-        if flat.size == 0:
+            rows, cols_, _ = _entries_at_or_above(G, relaxed)
+        if rows.size == 0:
             continue
-        width = cs.stop - cs.start
-        rows = flat // width
-        cols_ = flat - rows * width + start
+        cols_ = cols_ + start
         sims = measure.similarity_pairs(q, c, rows + qs.start, cols_, params)
         keep = measure.distance(sims, params) <= max_distance
         found_rows.append(rows[keep])
@@ -396,8 +403,7 @@ def _radius_block_scored(measure, params, q, c, max_distance, exclude_self, cols
         rows = np.empty(0, dtype=np.intp)
         cols_ = np.empty(0, dtype=np.intp)
         sims = np.empty(0)
-    order = np.lexsort((cols_, -sims, rows))
-    counts = np.bincount(rows, minlength=n_rows)
+    order, _, counts = _row_order(rows, sims, cols_, n_rows)
     splits = np.cumsum(counts)[:-1]
     return np.split(sims[order], splits), np.split(cols_[order], splits)
 
