@@ -28,15 +28,13 @@ def map_row_chunks(func, n_rows, min_rows=64):
     """``[func(rows) for rows in chunks]`` over row slices, on `blas_threads()` threads.
 
     For work whose heavy part releases the GIL (scipy sparse products). One
-    chunk per thread; a single chunk runs in the calling thread.
+    chunk per thread (BLAS single-threaded in each, see :func:`map_batches`);
+    a single chunk runs in the calling thread.
     """
     n_threads = max(1, min(blas_threads(), n_rows // max(min_rows, 1)))
     step = -(-n_rows // n_threads) if n_rows else 1
     chunks = [slice(s, min(s + step, n_rows)) for s in range(0, n_rows, step)]
-    if len(chunks) <= 1:
-        return [func(chunk) for chunk in chunks]
-    with ThreadPoolExecutor(len(chunks)) as pool:
-        return list(pool.map(func, chunks))
+    return map_batches(func, chunks, len(chunks))
 
 
 def single_threaded_blas(n_workers):
