@@ -962,14 +962,19 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
 
     approximate_scores = True
 
+    @staticmethod
+    def _local_terms(q, c):
+        """The corpus' term map when these queries take the dense-block route."""
+        return c.extra.get("local") if sparse.issparse(q.X) else None
+
     def _query_block(self, q, c, qs):
         """The dense operand of query rows `qs`, built once per block (or None).
 
         None means the sparse route: no local term map, dense input, or a
         ``Q S`` too sparse to densify.
         """
-        local = c.extra.get("local")
-        if local is None or not sparse.issparse(q.X):
+        local = self._local_terms(q, c)
+        if local is None:
             return None
         blocks = q.extra.setdefault("blocks", {})
         key = (qs.start, qs.stop)
@@ -987,8 +992,8 @@ class SoftCosineMeasure(_OneMinusDistance, _CosineFamily):
         q.extra.get("blocks", {}).pop((qs.start, qs.stop), None)
 
     def query_row_bytes(self, q, c):
-        local = c.extra.get("local")
-        if local is None or not sparse.issparse(q.X):
+        local = self._local_terms(q, c)
+        if local is None:
             return 0
         # the dense (Q S)' column of a query, and its float32 copy
         itemsize = q.X.dtype.itemsize + (4 if local.err_scale is not None else 0)
