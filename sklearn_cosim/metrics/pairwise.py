@@ -40,7 +40,7 @@ from sklearn_cosim.metrics._measures import (
 )
 from sklearn_cosim.utils._chunking import chunk_n_rows
 from sklearn_cosim.utils._param_validation import Interval, validate_params
-from sklearn_cosim.utils._threads import blas_threads, map_batches
+from sklearn_cosim.utils._threads import effective_n_jobs, map_batches
 
 __all__ = [
     "PAIRWISE_SIMILARITY_MEASURES",
@@ -258,7 +258,7 @@ def _pairwise(X, Y, metric, params, to_distance):
     out = np.empty((n_x, n_y), dtype=X.dtype)
     # row blocks on as many threads as BLAS may use (BLAS single-threaded in
     # each), each within its share of the working memory
-    n_workers = max(1, blas_threads())
+    n_workers = effective_n_jobs(None)
     chunk = chunk_n_rows(24 * n_y * n_workers, n_x)
     chunk = max(1, min(chunk, -(-n_x // n_workers)))
     all_cols = slice(0, n_y)

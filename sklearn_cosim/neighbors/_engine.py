@@ -19,32 +19,15 @@ matrix is ever built, and memory is bounded by ``working_memory``.
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import os
-
 import numpy as np
 
 from sklearn_cosim.utils._chunking import working_memory_bytes
-from sklearn_cosim.utils._threads import blas_threads, map_batches
+from sklearn_cosim.utils._threads import effective_n_jobs, map_batches
 
 #: Corpus rows per tile (a float32 tile of 256 x 8192 is 8 MiB).
 TILE_COLUMNS = 8192
 #: Query rows per block.
 BLOCK_ROWS = 256
-
-
-def effective_n_jobs(n_jobs):
-    """Worker threads for `n_jobs`.
-
-    None means as many as BLAS may use now (all cores, unless limited by
-    ``threadpoolctl`` or inside a joblib worker), -1 all cores, -2 all but
-    one, and a positive value that many.
-    """
-    if n_jobs is None:
-        return max(1, blas_threads())
-    n_cpus = os.cpu_count() or 1
-    if n_jobs < 0:
-        return max(1, n_cpus + 1 + n_jobs)
-    return max(1, int(n_jobs))
 
 
 def block_shape(

@@ -24,6 +24,21 @@ def blas_threads():
         return os.cpu_count() or 1
 
 
+def effective_n_jobs(n_jobs):
+    """Worker threads for `n_jobs`.
+
+    None means as many as BLAS may use now (all cores, unless limited by
+    ``threadpoolctl`` or inside a joblib worker), -1 all cores, -2 all but
+    one, and a positive value that many.
+    """
+    if n_jobs is None:
+        return max(1, blas_threads())
+    n_cpus = os.cpu_count() or 1
+    if n_jobs < 0:
+        return max(1, n_cpus + 1 + n_jobs)
+    return max(1, int(n_jobs))
+
+
 def map_row_chunks(func, n_rows, min_rows=64):
     """``[func(rows) for rows in chunks]`` over row slices, on `blas_threads()` threads.
 
