@@ -568,27 +568,45 @@ class CosineMeasure(_OneMinusDistance, _CosineFamily):
 
     def prepare(self, X, params, corpus=None):
         norms, unit = self._unit(X)
-        rows = PreparedRows(X, E=unit, norms=norms)
-        if _float32_error_factor(X) is not None:
-            # dense float64 data: top-k searches multiply float32 copies of
-            # the unit rows and re-score the candidates exactly
-            rows.extra["E32"] = unit.astype(np.float32)
-        return rows
+        return PreparedRows(X, E=unit, norms=norms)
+
+    # Dense float64 data: top-k and radius searches multiply float32 copies
+    # of the unit rows (made on the first search, then kept) and re-score
+    # the candidates exactly; full similarity matrices never need them.
+    _float32_lock = threading.Lock()
+
+    @classmethod
+    def _float32_rows(cls, rows):
+        E32 = rows.extra.get("E32")
+        if E32 is None:
+            with cls._float32_lock:  # once, whichever block thread asks first
+                E32 = rows.extra.get("E32")
+                if E32 is None:
+                    E32 = rows.extra["E32"] = rows.E.astype(np.float32)
+        return E32
+
+    @staticmethod
+    def _float32_gamma(q, c):
+        """The float32 error factor if queries and corpus are dense float64."""
+        if _float32_error_factor(c.X) is None:
+            return None
+        return _float32_error_factor(q.X)
+
+    def score_error(self, q, c, qs, params):
+        gamma = self._float32_gamma(q, c)
+        if gamma is None:
+            return None
+        # |fl32(a.b) - a.b| <= gamma |a| |b| for the unit rows (norms <= 1)
+        return np.full(qs.stop - qs.start, gamma)
 
     def scores(self, q, c, qs, cs, params, out=None, approximate=False):
-        if approximate and "E32" in q.extra and "E32" in c.extra:
-            A, B = q.extra["E32"][qs], c.extra["E32"][cs]
+        if approximate and self._float32_gamma(q, c) is not None:
+            A = self._float32_rows(q)[qs]
+            B = self._float32_rows(c)[cs]
             if out is not None and out.dtype == np.float32:
                 return np.matmul(A, B.T, out=out)
             return A @ B.T
         return super().scores(q, c, qs, cs, params, out=out)
-
-    def score_error(self, q, c, qs, params):
-        gamma = _float32_error_factor(q.X)
-        if gamma is None or "E32" not in c.extra:
-            return None
-        # |fl32(a.b) - a.b| <= gamma |a| |b| for the unit rows (norms <= 1)
-        return np.full(qs.stop - qs.start, gamma)
 
     def similarity_pairs(self, q, c, i, j, params):
         return self._cosine_pairs(q, c, i, j)
