@@ -9,8 +9,9 @@ import numpy as np
 from scipy import stats
 from sklearn.utils import check_array, column_or_1d
 
-from sklearn_cosim.metrics._measures import SimilarityMeasure, _row_norms64
+from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.neighbors import SimilarityNeighbors
+from sklearn_cosim.utils._linalg import row_norms64
 from sklearn_cosim.utils._param_validation import Interval, validate_params
 
 
@@ -75,7 +76,7 @@ def norm_frequency_correlation(X, frequencies):
     """
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
     freq = _check_frequencies(frequencies, X.shape[0])
-    return _spearman(_row_norms64(X), np.log(freq))
+    return _spearman(row_norms64(X), np.log(freq))
 
 
 @validate_params(

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import sparse, stats
 
-from sklearn_cosim.metrics._measures import SimilarityMeasure
+from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.neighbors import SimilarityNeighbors
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
 from sklearn_cosim.utils._param_validation import (

@@ -18,8 +18,9 @@ from sklearn_cosim.diagnostics._frequency import (
     norm_frequency_correlation,
 )
 from sklearn_cosim.diagnostics._hubness import _all_measures, _counts
-from sklearn_cosim.metrics._measures import SimilarityMeasure, _row_norms64
+from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
+from sklearn_cosim.utils._linalg import row_norms64
 from sklearn_cosim.utils._param_validation import (
     Interval,
     StrOptions,
@@ -197,7 +198,7 @@ def embedding_report(
         report["isoscore"] = (
             isotropy_score(X) if X.shape[1] >= 2 and X.shape[0] >= 2 else float("nan")
         )
-        norms = _row_norms64(X)
+        norms = row_norms64(X)
         report["mean_norm"] = float(norms.mean())
         report["std_norm"] = float(norms.std())
         if frequencies is not None:

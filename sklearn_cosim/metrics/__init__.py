@@ -3,11 +3,13 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from sklearn_cosim.metrics._measures import (
-    CallableMeasure,
-    PreparedRows,
+from sklearn_cosim.metrics._base import (
+    BlockScorer,
+    OperandRows,
+    Rows,
     SimilarityMeasure,
 )
+from sklearn_cosim.metrics._measures import CallableMeasure
 from sklearn_cosim.metrics._retrieval import (
     get_retrieval_scorer,
     make_retrieval_scorer,
@@ -29,8 +31,10 @@ from sklearn_cosim.metrics.pairwise import (
 )
 
 __all__ = [
+    "BlockScorer",
     "CallableMeasure",
-    "PreparedRows",
+    "OperandRows",
+    "Rows",
     "SimilarityMeasure",
     "check_metric",
     "get_retrieval_scorer",

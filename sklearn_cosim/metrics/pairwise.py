@@ -30,17 +30,14 @@ never a NaN, never a warning.
 from numbers import Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.metrics.pairwise import check_paired_arrays, check_pairwise_arrays
-from sklearn.utils import gen_batches
 
-from sklearn_cosim.metrics._measures import (
-    BUILTIN_MEASURES,
-    CallableMeasure,
-    SimilarityMeasure,
-)
-from sklearn_cosim.utils._chunking import chunk_n_rows
+from sklearn_cosim.metrics._base import SimilarityMeasure
+from sklearn_cosim.metrics._measures import CallableMeasure, SqEuclideanMeasure
+from sklearn_cosim.metrics._registry import BUILTIN_NAMES, REGISTRY, resolve
 from sklearn_cosim.utils._param_validation import Interval, validate_params
-from sklearn_cosim.utils._threads import effective_n_jobs, map_batches
+from sklearn_cosim.utils._tiles import Fill, map_tiles
 
 __all__ = [
     "PAIRWISE_SIMILARITY_MEASURES",
@@ -64,8 +61,7 @@ __all__ = [
 ]
 
 #: Registered measures by name; add to it with :func:`register_similarity`.
-PAIRWISE_SIMILARITY_MEASURES = {measure.name: measure for measure in BUILTIN_MEASURES}
-_BUILTIN_NAMES = frozenset(PAIRWISE_SIMILARITY_MEASURES)
+PAIRWISE_SIMILARITY_MEASURES = REGISTRY
 
 _XY = {"X": ["array-like", "sparse matrix"], "Y": ["array-like", "sparse matrix", None]}
 
@@ -121,7 +117,7 @@ def register_similarity(measure, *, name=None, overwrite=False):
     name = name or measure.name
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, got {name!r}.")
-    if name in _BUILTIN_NAMES:
+    if name in BUILTIN_NAMES:
         raise ValueError(f"name={name!r} is a built-in measure and cannot be replaced.")
     if name in PAIRWISE_SIMILARITY_MEASURES and not overwrite:
         raise ValueError(
@@ -152,7 +148,7 @@ def unregister_similarity(name):
     >>> register_similarity(lambda X, Y: X @ Y.T, name="my_dot")
     >>> unregister_similarity("my_dot")
     """
-    if name in _BUILTIN_NAMES:
+    if name in BUILTIN_NAMES:
         raise ValueError(f"name={name!r} is a built-in measure and cannot be removed.")
     if name not in PAIRWISE_SIMILARITY_MEASURES:
         raise ValueError(f"name={name!r} is not registered.")
@@ -187,23 +183,7 @@ def get_similarity(metric):
     >>> get_similarity("cosine")
     <CosineMeasure 'cosine'>
     """
-    if isinstance(metric, SimilarityMeasure):
-        return metric
-    if isinstance(metric, str):
-        try:
-            return PAIRWISE_SIMILARITY_MEASURES[metric]
-        except KeyError:
-            names = ", ".join(sorted(PAIRWISE_SIMILARITY_MEASURES))
-            raise ValueError(
-                f"metric={metric!r} is not a registered similarity. Use one of "
-                f"{names}, a callable, or register it with register_similarity."
-            ) from None
-    if callable(metric):
-        return CallableMeasure(metric)
-    raise ValueError(
-        "metric must be a registered name, a SimilarityMeasure or a callable; "
-        f"got {type(metric).__name__}."
-    )
+    return resolve(metric)
 
 
 def check_metric(metric, metric_params=None):
@@ -223,10 +203,7 @@ def check_metric(metric, metric_params=None):
     Returns
     -------
     measure : SimilarityMeasure
-        The measure.
-
-    params : dict
-        All parameters of the measure, defaults filled in.
+        The measure with its parameters bound (defaults filled in).
 
     See Also
     --------
@@ -235,42 +212,43 @@ def check_metric(metric, metric_params=None):
     Examples
     --------
     >>> from sklearn_cosim.metrics.pairwise import check_metric
-    >>> check_metric("wrd", {"lam": 2.0})[1]
+    >>> check_metric("wrd", {"lam": 2.0}).params
     {'lam': 2.0, 'signed': False}
     """
-    measure = get_similarity(metric)
-    return measure, measure.check_params(metric_params)
+    return get_similarity(metric).bind(metric_params)
+
+
+def _check_input(name, value):
+    if value is None or np.ndim(value) == 0 and not sparse.issparse(value):
+        raise ValueError(
+            f"{name} must be a 2-d array-like or sparse matrix of shape "
+            f"(n_samples, n_features), got {type(value).__name__} {value!r}."
+        )
 
 
 def _validate_pair(X, Y, measure):
+    _check_input("X", X)
     accept_sparse = "csr" if measure.accepts_sparse else False
-    X, Y = check_pairwise_arrays(X, Y, accept_sparse=accept_sparse)
-    return X, Y
+    return check_pairwise_arrays(X, Y, accept_sparse=accept_sparse)
 
 
 def _pairwise(X, Y, metric, params, to_distance):
-    measure, params = check_metric(metric, params)
+    measure = check_metric(metric, params)
     same = Y is None
     X, Y = _validate_pair(X, Y, measure)
-    corpus = measure.prepare(Y, params)
-    queries = measure.prepare(X, params, corpus=corpus)
-    n_x, n_y = X.shape[0], Y.shape[0]
-    out = np.empty((n_x, n_y), dtype=X.dtype)
-    # row blocks on as many threads as BLAS may use (BLAS single-threaded in
-    # each), each within its share of the working memory
-    n_workers = effective_n_jobs(None)
-    chunk = chunk_n_rows(24 * n_y * n_workers, n_x)
-    chunk = max(1, min(chunk, -(-n_x // n_workers)))
-    all_cols = slice(0, n_y)
-
-    def fill(rows):
-        block = measure.similarity_block(queries, corpus, rows, all_cols, params)
-        if to_distance:
-            block = measure.distance(block, params)
-        out[rows] = block
-
-    map_batches(fill, list(gen_batches(n_x, chunk)), n_workers)
-    if same and measure.name in ("euclidean", "sqeuclidean"):
+    corpus = measure.prepare(Y)
+    queries = corpus if same else measure.prepare(X)
+    out = np.empty((X.shape[0], Y.shape[0]), dtype=X.dtype)
+    transform = measure.distance if to_distance else None
+    map_tiles(
+        lambda qs: measure.scorer(queries, corpus, qs, self_query=same),
+        Fill(out, transform),
+        X.shape[0],
+        Y.shape[0],
+        itemsize=8,
+        row_bytes=measure.block_row_bytes(queries, corpus),
+    )
+    if same and isinstance(measure, SqEuclideanMeasure):
         np.fill_diagonal(out, 0.0)  # exact, as scikit-learn does
     return out
 
@@ -361,19 +339,18 @@ def pairwise_distances(X, Y=None, *, metric="cosine", **params):
 
 
 def _paired(X, Y, metric, params, to_distance):
-    measure, params = check_metric(metric, params)
-    accept_sparse = "csr" if measure.accepts_sparse else False
+    measure = check_metric(metric, params)
+    _check_input("X", X)
+    _check_input("Y", Y)
     X, Y = check_paired_arrays(X, Y)
-    if not accept_sparse and (hasattr(X, "tocsr") or hasattr(Y, "tocsr")):
+    if not measure.accepts_sparse and (sparse.issparse(X) or sparse.issparse(Y)):
         raise ValueError(f"metric={measure.name!r} does not accept sparse input.")
-    X = X.tocsr() if hasattr(X, "tocsr") else X
-    Y = Y.tocsr() if hasattr(Y, "tocsr") else Y
-    corpus = measure.prepare(Y, params)
-    queries = measure.prepare(X, params, corpus=corpus)
+    X = X.tocsr() if sparse.issparse(X) else X
+    Y = Y.tocsr() if sparse.issparse(Y) else Y
     rows = np.arange(X.shape[0])
-    values = measure.similarity_pairs(queries, corpus, rows, rows, params)
+    values = measure.pairs(measure.prepare(X), measure.prepare(Y), rows, rows)
     if to_distance:
-        values = measure.distance(values, params)
+        values = measure.distance(values)
     return values.astype(X.dtype, copy=False)
 
 

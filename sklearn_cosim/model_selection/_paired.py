@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from sklearn_cosim.metrics._measures import SimilarityMeasure
+from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.metrics.pairwise import check_metric, paired_similarity
 from sklearn_cosim.utils._param_validation import (
     StrOptions,
@@ -271,7 +271,9 @@ class PairedSimilarity(BaseEstimator):
         else:
             X, y = validate_data(self, X, y, dtype=_DTYPES, y_numeric=True)
         U, V = _halves(X)
-        _, self.effective_metric_params_ = check_metric(self.metric, self.metric_params)
+        self.effective_metric_params_ = check_metric(
+            self.metric, self.metric_params
+        ).params
         pre = self._check_preprocessor()
         if pre is None:
             self.preprocessor_ = None

@@ -9,10 +9,12 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_cosim.metrics._measures import SimilarityMeasure
+from sklearn_cosim.metrics._base import SimilarityMeasure
+from sklearn_cosim.metrics._registry import CarriesMeasures
 from sklearn_cosim.metrics.pairwise import check_metric
-from sklearn_cosim.neighbors._engine import kneighbors_search, radius_search
-from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS, wrap_measure
+from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
+from sklearn_cosim.neighbors._query_normalization import fit_measure
+from sklearn_cosim.neighbors._search import kneighbors_search, radius_search
 from sklearn_cosim.utils._param_validation import Interval, StrOptions
 
 _DTYPES = [np.float64, np.float32]
@@ -96,70 +98,66 @@ def _check_n_neighbors(n_neighbors, n_candidates, name="n_neighbors"):
     return int(n_neighbors)
 
 
-class SimilarityNeighborsMixin:
+class SimilarityNeighborsMixin(CarriesMeasures):
     """Fitting and querying shared by the similarity-neighbour estimators.
 
     Subclasses define ``n_neighbors`` and optionally ``radius``, ``metric``,
-    ``metric_params`` and ``n_jobs`` as constructor parameters.
+    ``metric_params`` and ``n_jobs`` as constructor parameters. The fitted
+    state is the measure (with hubness reduction or query normalisation
+    fitted into it) and the prepared rows of the fitted data; queries never
+    change it.
     """
 
     def _fit(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=_DTYPES)
-        measure, params = check_metric(self.metric, self.metric_params)
+        measure = check_metric(self.metric, self.metric_params)
         if sparse.issparse(X) and not measure.accepts_sparse:
             raise ValueError(
                 f"metric={measure.name!r} does not accept sparse input; convert "
                 "X to a dense array or choose a measure that accepts it."
             )
-        self._measure = wrap_measure(
+        self._corpus = measure.prepare(X)
+        self._measure = fit_measure(
             measure,
-            params,
+            self._corpus,
             hubness=getattr(self, "hubness", None),
             hubness_params=getattr(self, "hubness_params", None),
             query_normalize=getattr(self, "query_normalize", False),
             n_jobs=self.n_jobs,
         )
-        self._params = params
-        self._fit_X = X
-        self._corpus = self._measure.prepare(X, params)
         self.n_samples_fit_ = X.shape[0]
         self.effective_metric_ = measure.name
-        self.effective_metric_params_ = params
+        self.effective_metric_params_ = measure.params
         return self
 
+    @property
+    def _fit_X(self):
+        return self._corpus.X
+
     def _prepare_queries(self, X):
-        """Prepared queries and whether they are the fitted set itself."""
+        """Prepared queries and whether they are the fitted rows themselves."""
         check_is_fitted(self)
         if X is None:
-            X = self._fit_X
-            exclude_self = True
-        else:
-            X = validate_data(
-                self, X, reset=False, accept_sparse="csr", dtype=self._fit_X.dtype
-            )
-            exclude_self = False
+            return self._corpus, True
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=self._fit_X.dtype
+        )
         if sparse.issparse(X) and not self._measure.accepts_sparse:
             raise ValueError(
                 f"metric={self._measure.name!r} does not accept sparse input."
             )
-        if exclude_self and self._measure.queries_as_corpus:
-            return self._corpus, True  # no second copy of the fitted set
-        queries = self._measure.prepare(X, self._params, corpus=self._corpus)
-        return queries, exclude_self
+        return self._measure.prepare(X), False
 
     def _kneighbors_similarity(self, X, n_neighbors):
-        queries, exclude_self = self._prepare_queries(X)
+        queries, self_query = self._prepare_queries(X)
         n_neighbors = self.n_neighbors if n_neighbors is None else n_neighbors
-        n_neighbors = _check_n_neighbors(
-            n_neighbors, self.n_samples_fit_ - exclude_self
-        )
+        n_neighbors = _check_n_neighbors(n_neighbors, self.n_samples_fit_ - self_query)
         return kneighbors_search(
             self._measure,
-            self._params,
             queries,
             self._corpus,
             n_neighbors,
-            exclude_self=exclude_self,
+            self_query=self_query,
             n_jobs=self.n_jobs,
         )
 
@@ -204,7 +202,7 @@ class SimilarityNeighborsMixin:
             return ind
         if return_similarity:
             return sims.astype(self._out_dtype()), ind
-        dist = self._measure.distance(sims, self._params)
+        dist = self._measure.distance(sims)
         return dist.astype(self._out_dtype()), ind
 
     def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
@@ -243,7 +241,7 @@ class SimilarityNeighborsMixin:
             return np.ones_like(sims, dtype=self._out_dtype())
         if mode == "similarity":
             return sims.astype(self._out_dtype())
-        return self._measure.distance(sims, self._params).astype(self._out_dtype())
+        return self._measure.distance(sims).astype(self._out_dtype())
 
     def _radius(self, radius):
         radius = getattr(self, "radius", None) if radius is None else radius
@@ -258,14 +256,13 @@ class SimilarityNeighborsMixin:
 
     def _radius_similarity(self, X, radius):
         radius = self._radius(radius)
-        queries, exclude_self = self._prepare_queries(X)
+        queries, self_query = self._prepare_queries(X)
         return radius_search(
             self._measure,
-            self._params,
             queries,
             self._corpus,
             radius,
-            exclude_self=exclude_self,
+            self_query=self_query,
             n_jobs=self.n_jobs,
         )
 
@@ -321,9 +318,7 @@ class SimilarityNeighborsMixin:
         if return_similarity:
             values = [s.astype(dtype) for s in sims]
         else:
-            values = [
-                self._measure.distance(s, self._params).astype(dtype) for s in sims
-            ]
+            values = [self._measure.distance(s).astype(dtype) for s in sims]
         return _object_array(values), neigh_ind
 
     def radius_neighbors_graph(

@@ -182,7 +182,7 @@ class SimilarityKNeighborsClassifier(
         """
         check_is_fitted(self)
         sims, ind = self._kneighbors_similarity(X, None)
-        w = neighbor_weights(self.weights, sims, self._measure, self._params)
+        w = neighbor_weights(self.weights, sims, self._measure)
         n_queries = ind.shape[0]
         rows = np.repeat(np.arange(n_queries), ind.shape[1])
         classes = self.classes_ if self.outputs_2d_ else [self.classes_]

@@ -1,35 +1,44 @@
-"""Hubness reduction and query normalisation as wrappers of a similarity measure."""
+"""Hubness reduction as fitted measures wrapping a base similarity measure.
+
+Each method is a :class:`HubnessMeasure`: fitted once on the prepared rows
+of the fitted data (statistics of every fitted sample, each excluded from
+its own neighbours), then immutable. Its per-block scorer wraps the base
+measure's scorer and owns the statistics of the block's queries:
+
+- CSLS, local scaling, NICDM and DisSim need each query's own nearest
+  fitted samples only for the *values* of the winners (the query's term is
+  constant along its row), so the scorer gathers them from the base tiles of
+  the same pass (:class:`~sklearn_cosim.utils._tiles.TopKTracker`) and
+  finishes them when the winners are re-scored; radius searches, which need
+  them first, search the block once more.
+- Mutual proximity needs each query's distance moments before scoring: from
+  the moments of the fitted rows' inner-product form in ``O(d^2)`` per query
+  when the base similarity is affine in it, else by one pass over the tiles.
+
+Nothing is written into the fitted measure or the rows by a search.
+"""
 
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import threading
+import copy
 from numbers import Integral
 
 import numpy as np
 from scipy import sparse
 from scipy.special import ndtr, ndtri
 
-from sklearn_cosim.metrics._measures import (
-    AngularMeasure,
-    CosineMeasure,
-    DotMeasure,
-    EuclideanMeasure,
-    PreparedRows,
-    RadialCosineMeasure,
-    ScaledCosineMeasure,
-    SimilarityMeasure,
-    SoftCosineMeasure,
-    SqEuclideanMeasure,
-    _gemm,
-    _OneMinusDistance,
-    _pair_dots,
-    _row_norms64,
-)
-from sklearn_cosim.neighbors._engine import (
+from sklearn_cosim.metrics._base import SimilarityMeasure
+from sklearn_cosim.neighbors._search import kneighbors_search
+from sklearn_cosim.utils._chunking import working_memory_bytes
+from sklearn_cosim.utils._linalg import gemm, pair_dots, row_norms64
+from sklearn_cosim.utils._moments import MAX_MOMENT_DIM, GramMoments, mean_std
+from sklearn_cosim.utils._tiles import (
     TILE_COLUMNS,
-    kneighbors_search,
-    merge_block_topk,
+    Moments,
+    TopKTracker,
+    map_tiles,
+    tile_pass,
 )
 
 #: Hubness reduction methods accepted by the ``hubness`` parameter.
@@ -41,7 +50,7 @@ HUBNESS_METHODS = (
     "dis_sim_local",
 )
 
-#: Default ``hubness_params`` of each method (see the user guide, methods §6.6).
+#: Default ``hubness_params`` of each method (see the user guide).
 HUBNESS_DEFAULTS = {
     "csls": {"n_neighbors": 10},
     "local_scaling": {"n_neighbors": 7},
@@ -54,90 +63,6 @@ HUBNESS_DEFAULTS = {
 SCALE_FLOOR = 1e-12
 #: Floor of the standard deviations of mutual proximity (as hub-toolbox).
 MP_SIGMA_FLOOR = 1e-7
-#: Largest number of product columns for which moments are kept as a matrix.
-_MAX_MOMENT_DIM = 4096
-
-# Distances that are affine in the similarity: d = a * s + b.
-_DISTANCE_AFFINE = {
-    CosineMeasure: (-1.0, 1.0),
-    DotMeasure: (-1.0, 0.0),
-    SqEuclideanMeasure: (-1.0, 0.0),
-    SoftCosineMeasure: (-1.0, 1.0),
-    ScaledCosineMeasure: (-1.0, 1.0),
-    RadialCosineMeasure: (-1.0, 1.0),
-}
-
-
-# ----------------------------------------------------------------------------------
-# Helpers on base measures
-# ----------------------------------------------------------------------------------
-def _affine(measure, params, q, qs):
-    """``(alpha, beta, post)`` with ``s = post(alpha * raw + beta)``, or None.
-
-    ``raw = E_q . E_c + bias_c`` is the block product of the prepared rows;
-    `alpha` and `beta` are scalars or per-query arrays; `post` is None or the
-    name of an elementwise map. None means the similarity is not an
-    elementwise function of the product (the block is computed exactly).
-    """
-    kind = type(measure)
-    if kind in (CosineMeasure, DotMeasure, SoftCosineMeasure):
-        return 1.0, 0.0, None
-    if kind is AngularMeasure:
-        return 1.0, 0.0, "angular"
-    if kind is SqEuclideanMeasure:
-        return 2.0, -(q.norms[qs] ** 2), None
-    if kind is EuclideanMeasure:
-        return 2.0, -(q.norms[qs] ** 2), "euclidean"
-    if kind is ScaledCosineMeasure:
-        return 1.0, (1.0 - params["alpha"]) * q.norms[qs], None
-    if kind is RadialCosineMeasure:
-        return measure._weights(q.norms[qs], params["beta"]), 0.0, None
-    return None
-
-
-def _as_column(value, dtype):
-    if np.ndim(value) == 0:
-        return dtype.type(value)
-    return np.asarray(value, dtype=dtype)[:, None]
-
-
-def _raw_block(q, c, qs, cs, out=None):
-    """``E_q[qs] @ E_c[cs].T + bias_c[cs]`` in the dtype of the operands."""
-    G = _gemm(q.E[qs], c.E[cs], out=out)
-    bias = c.extra.get("bias")
-    if bias is not None:
-        G += bias[cs]
-    return G
-
-
-def _apply_post(G, post):
-    if post == "angular":
-        np.clip(G, -1.0, 1.0, out=G)
-        np.arccos(G, out=G)
-        G *= -1.0 / np.pi
-        G += 1.0
-    elif post == "euclidean":
-        np.negative(G, out=G)
-        np.maximum(G, 0.0, out=G)
-        np.sqrt(G, out=G)
-        np.negative(G, out=G)
-    return G
-
-
-def _similarity_tile(measure, params, q, c, qs, cs, out=None):
-    """Similarities of a block, in the dtype of the data (fast when affine)."""
-    form = _affine(measure, params, q, qs)
-    if form is None:
-        S = measure.similarity_block(q, c, qs, cs, params)
-        dtype = getattr(q.X, "dtype", np.dtype(np.float64))
-        return np.asarray(S, dtype=dtype)
-    alpha, beta, post = form
-    G = _raw_block(q, c, qs, cs, out=out)
-    if not (np.ndim(alpha) == 0 and alpha == 1.0):
-        G *= _as_column(alpha, G.dtype)
-    if not (np.ndim(beta) == 0 and beta == 0.0):
-        G += _as_column(beta, G.dtype)
-    return _apply_post(G, post)
 
 
 def _check_k(k, n_candidates, method):
@@ -149,388 +74,355 @@ def _check_k(k, n_candidates, method):
         )
 
 
-class _Moments:
-    """First and second moments of the rows ``[E, bias]`` of a reference set.
-
-    For a measure whose similarity is ``alpha_q * (E_q . E_c + bias_c) +
-    beta_q``, the mean and variance of one query's similarities over the
-    reference set follow from these moments in O(d^2) per query.
-    """
-
-    def __init__(self, E, bias):
-        n = E.shape[0]
-        step = max(1, 2**22 // max(E.shape[1] + 1, 1))
-        dim = E.shape[1] + 1
-        self.m1 = np.zeros(dim)
-        self.m2 = np.zeros((dim, dim))
-        for start in range(0, n, step):
-            A = self._augment(E[start : start + step], bias, slice(start, start + step))
-            self.m1 += np.asarray(A.sum(axis=0)).ravel()
-            prod = A.T @ A
-            self.m2 += prod.toarray() if sparse.issparse(prod) else prod
-        self.n = n
-
-    @staticmethod
-    def _augment(E, bias, rows):
-        """``[E, bias[rows]]`` in float64; `bias` None gives a zero column."""
-        if bias is None:
-            col = np.zeros((E.shape[0], 1))
-        elif isinstance(bias, str):  # "ones": the query side
-            col = np.ones((E.shape[0], 1))
-        else:
-            col = np.asarray(bias[rows], dtype=np.float64)[:, None]
-        if sparse.issparse(E):
-            return sparse.hstack([E.astype(np.float64), col], format="csr")
-        return np.hstack([np.asarray(E, dtype=np.float64), col])
-
-    def raw_moments(self, Eq):
-        """Sum and sum of squares of ``[E_q, 1] . [E_c, bias_c]`` over the set."""
-        A = self._augment(Eq, "ones", slice(None))
-        if sparse.issparse(A):
-            A = A.toarray()
-        total = A @ self.m1
-        sq = np.einsum("ij,ij->i", A @ self.m2, A)
-        return total, sq
-
-    def mean_std(self, q, c, self_index, ref):
-        """Mean and std of each query's raw products over the set.
-
-        With `self_index` (queries are the fitted rows), each query's product
-        with itself is left out when its row is in the reference set `ref`
-        (None: every row).
-        """
-        total, sq = self.raw_moments(q.E)
-        count = np.full(len(q), float(self.n))
-        if self_index is not None:
-            in_ref = np.ones(len(q), bool) if ref is None else np.isin(self_index, ref)
-            raw_self = _raw_self(q, c)
-            total = total - np.where(in_ref, raw_self, 0.0)
-            sq = sq - np.where(in_ref, raw_self**2, 0.0)
-            count = count - in_ref
-        return _mean_std(total, sq, count)
+def append_column(V, side, corpus_values):
+    """``[V, 1]`` for queries, ``[V, corpus_values]`` for the corpus."""
+    if side == "query":
+        extra = np.ones((V.shape[0], 1), dtype=V.dtype)
+    else:
+        extra = np.asarray(corpus_values, dtype=V.dtype)[:, None]
+    if sparse.issparse(V):
+        return sparse.hstack([V, extra], format="csr", dtype=V.dtype)
+    return np.hstack([V, extra])
 
 
-def _moments_supported(E):
-    return E is not None and E.shape[1] + 1 <= _MAX_MOMENT_DIM
-
-
-def _mean_std(total, sq, count):
-    count = np.maximum(count, 1)
-    mean = total / count
-    var = np.maximum(sq / count - mean**2, 0.0)
-    return mean, np.sqrt(var)
-
-
-def _reference_indices(n, n_samples, random_state):
-    """Sorted reference rows: all, or a seeded sample of `n_samples`."""
+def reference_indices(n, n_samples, random_state):
+    """Sorted reference rows: all (None), or a seeded sample of `n_samples`."""
     if n_samples is None or n_samples >= n:
         return None
     rng = np.random.default_rng(random_state)
     return np.sort(rng.choice(n, size=n_samples, replace=False))
 
 
-# Measures whose queries are prepared exactly as the corpus (bias aside).
+def scores_to_similarity(measure, scorer, T, cs):
+    """Base similarities of a tile of the base's ranking scores (in place).
 
-
-def _is_self_query(X, corpus):
-    return corpus is not None and X is corpus.X
-
-
-class _QueryNeighbours:
-    """The `k` nearest fitted samples of each query, gathered during the search.
-
-    Methods whose query statistics come from the query's own neighbours
-    (CSLS, local scaling, NICDM, DisSim) do not need them to *rank*: the
-    per-query term is constant along a row. The search therefore feeds every
-    tile of base ranking scores here (one comparison pass over a tile, with
-    the engine's threshold-and-merge), and the statistics of a block of
-    queries are computed when its winners are re-scored, instead of in a
-    second search over the whole corpus. Blocks cover disjoint rows, so
-    threads never write the same slice.
+    Uses the base's affine form when it declares one, else its formula on
+    ``G = T - bias`` (inner-product form) or the scores themselves (a rank
+    map is the similarity). Every map is non-decreasing in ``T``.
     """
+    form = scorer.affine()
+    if form is not None:
+        a, b = form
+        if np.ndim(a) or a != 1.0:
+            T *= np.asarray(a, dtype=T.dtype).reshape(-1, 1) if np.ndim(a) else a
+        if np.ndim(b) or b != 0.0:
+            T += np.asarray(b, dtype=T.dtype).reshape(-1, 1) if np.ndim(b) else b
+        return T
+    if not measure.inner_product_form:
+        return T
+    bias = measure.corpus_bias(scorer.c)
+    if bias is not None:
+        T -= np.asarray(bias[cs], dtype=T.dtype)
+    rows = np.arange(scorer.qs.start, scorer.qs.stop)[:, None]
+    cj = np.arange(cs.start, cs.stop)[None, :]
+    return measure.similarity(T, scorer.q, scorer.c, rows, cj)
 
-    def __init__(self, n_rows, k, dtype, corpus):
-        self.k = k
-        self.corpus = corpus
-        self.values = np.full((n_rows, k), -np.inf, dtype=dtype)
-        self.indices = np.full((n_rows, k), -1, dtype=np.intp)
-        self.ready = np.zeros(n_rows, dtype=bool)
-        self.seen = np.zeros(n_rows, dtype=np.intp)  # corpus columns tracked
-        self.complete = False
-        self.lock = threading.Lock()
 
-    def update(self, T, qs, cs):
-        """Merge a tile of base ranking scores ``T`` (rows `qs`, columns `cs`)."""
-        self.seen[qs] += cs.stop - cs.start
-        self.values[qs], self.indices[qs] = merge_block_topk(
-            self.values[qs], self.indices[qs], T, cs.start, self.k
-        )
+def inner_product_moments(measure, rows, ref):
+    """Moments of the corpus side of the measure's inner-product form, or None."""
+    if not measure.inner_product_form or measure.affine(rows, np.arange(0)) is None:
+        return None
+    G = measure.to_inner_product(rows, "corpus")
+    if G.shape[1] > MAX_MOMENT_DIM:
+        return None
+    return GramMoments(G if ref is None else G[ref])
+
+
+def similarity_moments(measure, moments, scorer, q, c, qs, self_query, ref):
+    """Mean and std (ddof 0) of each block query's similarities over the reference.
+
+    From the moments when there are some, else by a pass over the tiles of
+    exact similarities. A fitted sample queried against the fitted rows
+    (`self_query`) leaves itself out.
+    """
+    n_rows = qs.stop - qs.start
+    form = scorer.affine()
+    if moments is not None and form is not None:
+        F = measure.to_inner_product(q, "query", qs)
+        self_raw = None
+        if self_query:
+            G = measure.to_inner_product(c, "corpus", qs)
+            idx = np.arange(n_rows)
+            raw = pair_dots(F, G, idx, idx)
+            rows = np.arange(qs.start, qs.stop)
+            inside = np.ones(n_rows, bool) if ref is None else np.isin(rows, ref)
+            self_raw = np.where(inside, raw, np.nan)
+        mean, std = moments.mean_std(F, self_raw)
+        a, b = form
+        return a * mean + b, np.abs(a) * std
+    mask = None
+    if ref is not None:
+        mask = np.zeros(len(c), dtype=bool)
+        mask[ref] = True
+    reducer = Moments(
+        self_cols=np.arange(len(c)) if self_query else None, col_mask=mask
+    )
+    cols = working_memory_bytes() // (24 * max(n_rows, 1))
+    cols = max(256, min(TILE_COLUMNS, cols))
+    count, total, sq = reducer.block(scorer, qs, len(c), cols)
+    return mean_std(total, sq, count)
 
 
 # ----------------------------------------------------------------------------------
-# Wrappers
+# The fitted measures
 # ----------------------------------------------------------------------------------
-class _WrappedMeasure(SimilarityMeasure):
-    """A measure computed from another (the *base*) with fitted statistics.
+class HubnessMeasure(SimilarityMeasure):
+    """A measure computed from a base measure and statistics of the fitted rows.
 
-    Prepared rows hold the base's prepared rows in ``extra["base"]``; the
-    engine sees the wrapper only.
+    Parameters
+    ----------
+    base : SimilarityMeasure
+        The measure whose similarities are re-scaled.
+
+    options : dict
+        The method's ``hubness_params`` (defaults filled in).
+
+    n_jobs : int, default=None
+        Threads of the searches that compute the statistics.
     """
 
     method = None
 
-    def __init__(self, base, base_params, options=None, n_jobs=None):
+    def __init__(self, base, options, n_jobs=None):
         self.base = base
-        self.base_params = base_params
-        self.options = dict(options or {})
+        self.options = dict(options)
         self.n_jobs = n_jobs
         self.name = base.name
+        self.params = base.params
         self.accepts_sparse = base.accepts_sparse
+        self.stats = None
 
-    def check_params(self, params):
-        return dict(params or {})
+    def prepare(self, X):
+        return self.base.prepare(X)
 
-    def _base_rows(self, X, corpus):
-        base_corpus = None if corpus is None else corpus.extra["base"]
-        return self.base.prepare(X, self.base_params, corpus=base_corpus)
+    def operand(self, rows, idx, side):
+        return self.base.operand(rows, idx, side)
 
-    def _query_view(self, rows):
-        """Wrapper rows of the corpus prepared as queries (for fit statistics)."""
-        base = rows.extra["base"]
-        if not self.base.queries_as_corpus:
-            base = self.base.prepare(rows.X, self.base_params, corpus=base)
-        return PreparedRows(rows.X, E=base.E, norms=base.norms, base=base)
+    def block_row_bytes(self, q, c):
+        return self.base.block_row_bytes(q, c)
 
-    def _knn(self, q, c, k, exclude_self):
-        _check_k(k, len(c) - exclude_self, self.method)
-        return kneighbors_search(
-            self.base,
-            self.base_params,
-            q,
-            c,
-            k,
-            exclude_self=exclude_self,
-            n_jobs=self.n_jobs,
-        )
+    def check_base(self):
+        """Refuse base measures the method cannot work on (ValueError)."""
 
-    def _base_similarity(self, q, c, qs, cs, out=None):
-        return _similarity_tile(
-            self.base, self.base_params, q.extra["base"], c.extra["base"], qs, cs, out
-        )
+    def fit(self, corpus):
+        """The fitted measure: statistics of every row of `corpus`.
 
-    def _base_pairs(self, q, c, i, j):
-        return self.base.similarity_pairs(
-            q.extra["base"], c.extra["base"], i, j, self.base_params
-        )
+        Parameters
+        ----------
+        corpus : Rows
+            The base measure's prepared rows of the fitted data.
 
-    def _base_distance(self, s):
-        return np.asarray(self.base.distance(s, self.base_params))
-
-    #: Whether the query statistics come from the query's own k nearest
-    #: fitted samples and can be gathered during the search (see
-    #: :class:`_QueryNeighbours`); such methods define ``_query_stats``.
-    lazy_query_stats = False
-
-    def prepare(self, X, params, corpus=None):
-        base_rows = self._base_rows(X, corpus)
-        rows = PreparedRows(X, E=base_rows.E, norms=base_rows.norms, base=base_rows)
-        if corpus is None:
-            self._fit_rows(rows)
-        elif _is_self_query(X, corpus):
-            self._copy_rows(rows, corpus)
-        elif self.lazy_query_stats:
-            _check_k(self.options["n_neighbors"], len(corpus), self.method)
-            n = X.shape[0]
-            for key in self._row_keys:
-                rows.extra[key] = np.full(n, np.nan)
-            self._query_eager_stats(rows, corpus)
-            dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
-            rows.extra["pending"] = _QueryNeighbours(
-                n, self.options["n_neighbors"], dtype, corpus
-            )
-        else:
-            self._query_rows(rows, corpus)
-        return rows
-
-    def _query_eager_stats(self, rows, corpus):
-        """Statistics of lazy methods that need no neighbours (set at prepare)."""
-
-    def _query_rows(self, rows, corpus):
-        """Query statistics from a separate search (the eager path)."""
-        k = self.options["n_neighbors"]
-        sims, ind = self._knn(rows.extra["base"], corpus.extra["base"], k, False)
-        idx = np.arange(len(rows))
-        for key in self._row_keys:
-            rows.extra.setdefault(key, np.full(len(rows), np.nan))
-        self._query_eager_stats(rows, corpus)
-        self._query_stats(rows, corpus, idx, sims, ind)
-
-    def _extra_bias(self, c):
-        """What the wrapper adds to the base's corpus bias (float64, cached)."""
-        extra = c.extra.get("extra_bias")
-        if extra is None:
-            base_bias = c.extra["base"].extra.get("bias")
-            extra = c.extra["bias"].astype(np.float64)
-            if base_bias is not None:
-                extra = extra - base_bias
-            c.extra["extra_bias"] = extra
-        return extra
-
-    def _track_raw(self, q, c, qs, cs, G):
-        """Track a raw block whose corpus bias includes the wrapper's term."""
-        pending = q.extra.get("pending")
-        if pending is not None and not pending.complete:
-            pending.update(G - self._extra_bias(c)[cs].astype(G.dtype), qs, cs)
-
-    def _track(self, q, qs, cs, T):
-        """Feed a tile of base ranking scores to the pending query neighbours."""
-        pending = q.extra.get("pending")
-        if pending is not None and not pending.complete:
-            pending.update(T, qs, cs)
-
-    def _ready(self, q, i=None):
-        """Make the query statistics of rows `i` (all when None) available.
-
-        Rows whose tiles were all tracked are finished from the gathered
-        neighbours; otherwise (radius search, query normalisation, which need
-        the statistics before the tiles) every row is computed by a separate
-        search once.
+        Returns
+        -------
+        measure : HubnessMeasure
+            A fitted copy.
         """
-        pending = q.extra.get("pending")
-        if pending is None or pending.complete:
-            return
-        c = pending.corpus
-        if i is not None:
-            rows = np.unique(i)
-            rows = rows[~pending.ready[rows]]
-            if rows.size == 0:
-                return
-            if np.any(pending.seen[rows] < len(c)):
-                i = None  # asked before the search saw every tile: search now
-        if i is None:
-            with pending.lock:
-                if not pending.complete:
-                    self._query_rows(q, c)
-                    pending.complete = True
-            return
-        ind = pending.indices[rows]
-        k = ind.shape[1]
-        sims = self.base.similarity_pairs(
-            q.extra["base"],
-            c.extra["base"],
-            np.repeat(rows, k),
-            ind.ravel(),
-            self.base_params,
-        ).reshape(len(rows), k)
-        order = np.lexsort((ind, -sims), axis=-1)
-        sims = np.take_along_axis(sims, order, axis=1)
-        ind = np.take_along_axis(ind, order, axis=1)
-        self._query_stats(q, c, rows, sims, ind)
-        pending.ready[rows] = True
+        self.check_base()
+        fitted = copy.copy(self)
+        fitted.stats = {}
+        fitted.fit_stats(corpus)
+        return fitted
 
-    # per-row statistics: subclasses set them in rows.extra
-    def _fit_rows(self, rows):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def knn(self, q, c, k, self_query):
+        """The base measure's `k` nearest corpus rows of `q` (exact)."""
+        _check_k(k, len(c) - self_query, self.method)
+        return kneighbors_search(
+            self.base, q, c, k, self_query=self_query, n_jobs=self.n_jobs
+        )
 
-    def _copy_rows(self, rows, corpus):
-        for key in self._row_keys:
-            rows.extra[key] = corpus.extra[key]
+    def similarity(self, G, q, c, qi, cj):
+        raise NotImplementedError(
+            "A hubness-reduced similarity depends on neighbourhood statistics; "
+            "use the estimator's kneighbors or radius_neighbors."
+        )
 
-    def similarity_block(self, q, c, qs, cs, params):
-        rows = np.arange(qs.start, qs.stop)
-        cols = np.arange(cs.start, cs.stop)
-        i = np.repeat(rows, len(cols))
-        j = np.tile(cols, len(rows))
-        return self.similarity_pairs(q, c, i, j, params).reshape(len(rows), -1)
+    def __eq__(self, other):
+        return self is other
 
-    def linear_form(self, q, qs):
-        """``(alpha, beta)`` with ``s = alpha * (E_q . E_c + bias_c) + beta``."""
-        return None
+    __hash__ = object.__hash__
 
     def __repr__(self):
         return f"<{type(self).__name__} of {self.base!r}>"
 
 
-class CSLSMeasure(_WrappedMeasure):
+class _NeighbourStatsMeasure(HubnessMeasure):
+    """Methods whose statistics come from each row's `k` nearest fitted rows."""
+
+    def fit_stats(self, corpus):
+        sims, ind = self.knn(corpus, corpus, self.options["n_neighbors"], True)
+        whole = slice(0, len(corpus))
+        self.stats.update(self.stats_from_neighbours(corpus, corpus, whole, sims, ind))
+
+    def scorer(self, q, c, qs, *, self_query=False):
+        return _NeighbourStatsScorer(self, q, c, qs, self_query)
+
+    #: Whether the ranking is the base's plus a corpus term (``fold``).
+    def fold(self, base_scorer):
+        return None
+
+    def threshold(self, t, scorer, stats):
+        raise NotImplementedError
+
+    def affine_form(self, scorer, stats):
+        return None
+
+
+class _NeighbourStatsScorer:
+    """Scorer of the neighbour-statistics methods (see the module docstring)."""
+
+    uses_floor = False
+
+    def __init__(self, measure, q, c, qs, self_query):
+        self.m = measure
+        self.base = measure.base.scorer(q, c, qs, self_query=self_query)
+        self.q, self.c, self.qs = q, c, qs
+        self.n_rows = qs.stop - qs.start
+        self.exact = getattr(self.base, "exact", False)
+        self._stats = None
+        self.tracker = None
+        if self_query:
+            self._stats = {key: value[qs] for key, value in measure.stats.items()}
+        else:
+            _check_k(measure.options["n_neighbors"], len(c), measure.method)
+            self.tracker = TopKTracker(
+                self.n_rows, measure.options["n_neighbors"], len(c), self.exact
+            )
+        self.extra = measure.fold(self.base)
+        if self.extra is not None:
+            u = 2.0**-24 if self.extra.dtype == np.float32 else 2.0**-53
+            extra_max = float(np.abs(self.extra).max(initial=0.0))
+            self.slack = self.base.slack + 4 * u * extra_max
+        else:
+            self.slack = np.zeros(self.n_rows)
+
+    def stats(self):
+        """The block's query statistics (computed once, when first asked)."""
+        if self._stats is None:
+            tracker, n_c = self.tracker, len(self.c)
+            self.tracker = None
+            if tracker.seen < n_c:  # asked before a full pass: search now
+                tracker = TopKTracker(
+                    self.n_rows, self.m.options["n_neighbors"], n_c, self.exact
+                )
+                tile_pass(self.base, self.qs, n_c, TILE_COLUMNS, tracker.update)
+            sims, ind = tracker.finish(self.base, self.qs, n_c, TILE_COLUMNS)
+            self._stats = self.m.stats_from_neighbours(
+                self.q, self.c, self.qs, sims, ind
+            )
+        return self._stats
+
+    def scores(self, cs, out=None):
+        T = self.base.scores(cs, out=out)
+        if self.tracker is not None and self.tracker.seen < len(self.c):
+            self.tracker.update(T, cs)
+        if self.extra is not None:
+            T += self.extra[cs]
+            return T
+        T += self.base.slack.astype(T.dtype)[:, None]  # optimistic: maps are monotone
+        S = scores_to_similarity(self.m.base, self.base, T, cs)
+        return self.m.transform(S, cs)
+
+    def pair_similarity(self, i, j):
+        return self.m.combine(self, self.stats(), i, j)
+
+    def similarities(self, cs):
+        return self.m.combine_block(self, self.stats(), cs)
+
+    def rank_threshold(self, similarity):
+        return self.m.threshold(similarity, self, self.stats())
+
+    def affine(self):
+        return self.m.affine_form(self, self.stats())
+
+
+class CSLSMeasure(_NeighbourStatsMeasure):
     """Cross-domain similarity local scaling (Conneau et al. 2018).
 
-    ``CSLS(x, y) = 2 s(x, y) - r_T(x) - r_S(y)`` with ``r`` the mean
-    similarity of an object to its `n_neighbors` most similar fitted samples
-    (a fitted sample never counts itself).
+    ``CSLS(x, y) = 2 s(x, y) - r(x) - r(y)`` with ``r`` the mean similarity
+    of an object to its `n_neighbors` most similar fitted samples (a fitted
+    sample never counts itself). When the base similarity is affine in its
+    inner-product form with one slope, ``-r(y)`` is folded into the corpus
+    side and CSLS keeps an inner-product form.
     """
 
     method = "csls"
-    _row_keys = ("r",)
 
-    def _fold(self):
-        """Scalar alpha of an affine base without post-map: fold r_S into the bias."""
-        kind = type(self.base)
-        if kind in (CosineMeasure, DotMeasure, SoftCosineMeasure, ScaledCosineMeasure):
-            return 1.0
-        if kind is SqEuclideanMeasure:
-            return 2.0
-        return None
+    def stats_from_neighbours(self, q, c, qs, sims, ind):
+        return {"r": sims.mean(axis=1)}
 
-    def _fit_rows(self, rows):
-        k = self.options["n_neighbors"]
-        view = self._query_view(rows)
-        sims, _ = self._knn(view.extra["base"], rows.extra["base"], k, True)
-        rows.extra["r"] = sims.mean(axis=1)
-        alpha = self._fold()
-        if alpha is not None:
-            base_bias = rows.extra["base"].extra.get("bias")
-            bias = -rows.extra["r"] / (2.0 * alpha)
-            if base_bias is not None:
-                bias = bias + base_bias
-            dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
-            rows.extra["bias"] = bias.astype(dtype)
+    slope = None
 
-    lazy_query_stats = True
+    def fit_stats(self, corpus):
+        # one slope a for every query: -r(y) / (2a) folds into the corpus side
+        form = self.base.affine(corpus, np.arange(0))
+        if self.base.inner_product_form and form is not None and np.ndim(form[0]) == 0:
+            self.slope = float(form[0])
+        super().fit_stats(corpus)
 
-    def _query_stats(self, rows, corpus, idx, sims, ind):
-        rows.extra["r"][idx] = sims.mean(axis=1)
+    def _slope(self):
+        return self.slope
 
-    def scores(self, q, c, qs, cs, params, out=None):
-        if self._fold() is not None:
-            G = _raw_block(q, c, qs, cs, out=out)
-            self._track_raw(q, c, qs, cs, G)
-            return G
-        S = self._base_similarity(q, c, qs, cs, out)
-        self._track(q, qs, cs, S)
+    @property
+    def inner_product_form(self):
+        return self.slope is not None
+
+    def fold(self, base_scorer):
+        a = self._slope()
+        if a is None or not self.base.inner_product_form:
+            return None
+        dtype = np.result_type(base_scorer.c.X.dtype, np.float32)
+        if getattr(base_scorer, "compute_dtype", None) is not None:
+            dtype = base_scorer.compute_dtype
+        return (-self.stats["r"] / (2.0 * a)).astype(dtype)
+
+    def transform(self, S, cs):
         S *= 2.0
-        S -= c.extra["r"][cs].astype(S.dtype)
+        S -= self.stats["r"][cs].astype(S.dtype)
         return S
 
-    def similarity_pairs(self, q, c, i, j, params):
-        self._ready(q, i)
-        s = self._base_pairs(q, c, i, j)
-        return 2.0 * s - q.extra["r"][i] - c.extra["r"][j]
+    def combine(self, scorer, stats, i, j):
+        s = scorer.base.pair_similarity(i, j)
+        return 2.0 * s - stats["r"][i] - self.stats["r"][j]
 
-    def _alpha_beta(self, q, qs):
-        alpha, beta, _ = _affine(self.base, self.base_params, q.extra["base"], qs)
-        return alpha, beta
+    def combine_block(self, scorer, stats, cs):
+        S = np.asarray(scorer.base.similarities(cs), dtype=np.float64)
+        return 2.0 * S - stats["r"][:, None] - self.stats["r"][cs]
 
-    def linear_form(self, q, qs):
-        alpha = self._fold()
-        if alpha is None:
+    def threshold(self, t, scorer, stats):
+        r_q = stats["r"]
+        a = self._slope()
+        if a is None or not self.base.inner_product_form:
+            return t + r_q
+        _, b = scorer.base.affine()
+        # 2 (a raw + b) - r_q - r_c >= t  <=>  raw - r_c / (2a) >= ...
+        return (t + r_q - 2.0 * np.asarray(b)) / (2.0 * a)
+
+    def affine_form(self, scorer, stats):
+        a = self._slope()
+        if a is None or not self.base.inner_product_form:
             return None
-        self._ready(q)
-        _, beta = self._alpha_beta(q, qs)
-        return 2.0 * alpha, 2.0 * beta - q.extra["r"][qs]
+        _, b = scorer.base.affine()
+        return 2.0 * a, 2.0 * np.asarray(b) - stats["r"]
 
-    def score_threshold(self, min_similarity, q, qs, params):
-        self._ready(q)
-        alpha = self._fold()
-        if alpha is None:
-            return min_similarity + q.extra["r"][qs]
-        _, beta = self._alpha_beta(q, qs)
-        return (min_similarity - 2.0 * beta + q.extra["r"][qs]) / (2.0 * alpha)
+    def affine(self, q, qi):
+        return None  # needs the queries' neighbours: see the scorer's affine
+
+    def to_inner_product(self, rows, side, idx=None):
+        a = self._slope()
+        if a is None:
+            return super().to_inner_product(rows, side, idx)
+        r = self.stats["r"] if idx is None else self.stats["r"][idx]
+        V = self.base.to_inner_product(rows, side, idx)
+        return append_column(V, side, -r / (2.0 * a))
 
 
-class _DistanceScaled(_WrappedMeasure):
-    """Methods that work on the base measure's distances."""
+class _DistanceScaled(_NeighbourStatsMeasure):
+    """Methods that rescale the base measure's (non-negative) distances."""
 
-    def _check_base(self):
+    inner_product_form = False
+    distance_kind = "negative"
+
+    def check_base(self):
         if not self.base.nonnegative_distance:
             raise ValueError(
                 f"hubness={self.method!r} works on non-negative distances, but "
@@ -538,34 +430,19 @@ class _DistanceScaled(_WrappedMeasure):
                 "measure such as 'cosine', 'angular' or 'euclidean'."
             )
 
-    def _scales(self, sims):
-        """``(scale, 1 / column scale)`` of rows from their k nearest similarities."""
-        scale = np.maximum(self._scale(self._base_distance(sims)), SCALE_FLOOR)
-        return scale, 1.0 / self._column_scale(scale)
+    def stats_from_neighbours(self, q, c, qs, sims, ind):
+        dist = np.asarray(self.base.distance(sims))
+        scale = np.maximum(self.scale_of(dist), SCALE_FLOOR)
+        return {"scale": scale, "inv": 1.0 / self.column_scale(scale)}
 
-    def _column_scale(self, scale):
+    def column_scale(self, scale):
         return scale
 
-    def _fit_rows(self, rows):
-        self._check_base()
-        view = self._query_view(rows).extra["base"]
-        k = self.options["n_neighbors"]
-        sims, _ = self._knn(view, rows.extra["base"], k, True)
-        scale, inv = self._scales(sims)
-        dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
-        rows.extra["scale"], rows.extra["inv_scale"] = scale, inv.astype(dtype)
-
-    lazy_query_stats = True
-    _row_keys = ("scale", "inv_scale")
-
-    def _query_eager_stats(self, rows, corpus):
-        self._check_base()
-
-    def _query_stats(self, rows, corpus, idx, sims, ind):
-        rows.extra["scale"][idx], rows.extra["inv_scale"][idx] = self._scales(sims)
+    def _base_distance(self, s):
+        return np.asarray(self.base.distance(s))
 
 
-class LocalScalingMeasure(_OneMinusDistance, _DistanceScaled):
+class LocalScalingMeasure(_DistanceScaled):
     """Local scaling: similarity ``exp(-d^2 / (sigma_x sigma_y))``.
 
     ``sigma_x`` is the distance of `x` to its `n_neighbors`-th nearest fitted
@@ -573,29 +450,30 @@ class LocalScalingMeasure(_OneMinusDistance, _DistanceScaled):
     """
 
     method = "local_scaling"
-    nonnegative_distance = True
+    distance_kind = "one_minus"
     distance_bounds = (0.0, 1.0)
+    nonnegative_distance = True
 
-    def _scale(self, dist):
+    def scale_of(self, dist):
         return dist[:, -1]
 
-    def scores(self, q, c, qs, cs, params, out=None):
-        S = self._base_similarity(q, c, qs, cs, out)
-        self._track(q, qs, cs, S)
+    def transform(self, S, cs):
         D = self._base_distance(S)
         np.multiply(D, D, out=D)
-        D *= -c.extra["inv_scale"][cs]
+        D *= -self.stats["inv"][cs].astype(D.dtype)
         return D
 
-    def similarity_pairs(self, q, c, i, j, params):
-        self._ready(q, i)
-        d = self._base_distance(self._base_pairs(q, c, i, j))
-        return np.exp(-(d**2) / (q.extra["scale"][i] * c.extra["scale"][j]))
+    def combine(self, scorer, stats, i, j):
+        d = self._base_distance(scorer.base.pair_similarity(i, j))
+        return np.exp(-(d**2) / (stats["scale"][i] * self.stats["scale"][j]))
 
-    def score_threshold(self, min_similarity, q, qs, params):
-        self._ready(q)
-        scale = q.extra["scale"][qs]
-        t = np.broadcast_to(np.asarray(min_similarity, dtype=np.float64), scale.shape)
+    def combine_block(self, scorer, stats, cs):
+        d = self._base_distance(np.asarray(scorer.base.similarities(cs), np.float64))
+        return np.exp(-(d**2) / (stats["scale"][:, None] * self.stats["scale"][cs]))
+
+    def threshold(self, t, scorer, stats):
+        scale = stats["scale"]
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), scale.shape)
         out = np.where(t > 1.0, np.inf, -np.inf)
         ok = (t > 0.0) & (t <= 1.0)
         out[ok] = scale[ok] * np.log(t[ok])
@@ -612,33 +490,112 @@ class NICDMMeasure(_DistanceScaled):
     method = "nicdm"
     nonnegative_distance = True
 
-    def _scale(self, dist):
+    def scale_of(self, dist):
         return dist.mean(axis=1)
 
-    def _column_scale(self, scale):
+    def column_scale(self, scale):
         return np.sqrt(scale)
 
-    def scores(self, q, c, qs, cs, params, out=None):
-        S = self._base_similarity(q, c, qs, cs, out)
-        self._track(q, qs, cs, S)
+    def transform(self, S, cs):
         D = self._base_distance(S)
-        D *= -c.extra["inv_scale"][cs]
+        D *= -self.stats["inv"][cs].astype(D.dtype)
         return D
 
-    def similarity_pairs(self, q, c, i, j, params):
-        self._ready(q, i)
-        d = self._base_distance(self._base_pairs(q, c, i, j))
-        return -d / np.sqrt(q.extra["scale"][i] * c.extra["scale"][j])
+    def combine(self, scorer, stats, i, j):
+        d = self._base_distance(scorer.base.pair_similarity(i, j))
+        return -d / np.sqrt(stats["scale"][i] * self.stats["scale"][j])
 
-    def score_threshold(self, min_similarity, q, qs, params):
-        self._ready(q)
-        return min_similarity * np.sqrt(q.extra["scale"][qs])
+    def combine_block(self, scorer, stats, cs):
+        d = self._base_distance(np.asarray(scorer.base.similarities(cs), np.float64))
+        return -d / np.sqrt(stats["scale"][:, None] * self.stats["scale"][cs])
 
-    def distance(self, similarity, params):
+    def threshold(self, t, scorer, stats):
+        return np.asarray(t, dtype=np.float64) * np.sqrt(stats["scale"])
+
+    def distance(self, similarity):
         return np.maximum(-similarity, 0.0)
 
 
-class MutualProximityMeasure(_OneMinusDistance, _WrappedMeasure):
+class DisSimLocalMeasure(_NeighbourStatsMeasure):
+    """DisSim-local (Hara et al. 2016) on squared Euclidean distances.
+
+    ``DisSim(x, y) = |x - y|^2 - |x - c_k(x)|^2 - |y - c_k(y)|^2`` with
+    ``c_k(z)`` the mean of the `n_neighbors` nearest fitted samples of `z`
+    (self excluded), on the base measure's operands (unit rows for cosine
+    and angular, rows for euclidean and sqeuclidean). The similarity is
+    ``-DisSim``, which can be positive; it keeps an inner-product form.
+    """
+
+    method = "dis_sim_local"
+
+    def check_base(self):
+        if not self.base.euclidean_operands:
+            raise ValueError(
+                "hubness='dis_sim_local' works on squared Euclidean distances "
+                "of vectors: use metric='cosine' or 'angular' (unit rows) or "
+                f"'euclidean'/'sqeuclidean', got metric={self.base.name!r}."
+            )
+
+    def _vectors(self, rows, idx, side="corpus"):
+        return self.base.operand(rows, idx, side)
+
+    def stats_from_neighbours(self, q, c, qs, sims, ind):
+        V = self._vectors(q, qs, "query")
+        C = self._vectors(c, slice(None))
+        n, k = ind.shape
+        P = sparse.csr_matrix(
+            (np.full(n * k, 1.0 / k), ind.ravel(), np.arange(0, n * k + 1, k)),
+            shape=(n, C.shape[0]),
+        )
+        C64 = C.astype(np.float64) if C.dtype != np.float64 else C
+        V64 = V.astype(np.float64) if V.dtype != np.float64 else V
+        diff = V64 - P @ C64
+        if sparse.issparse(diff):
+            r = np.asarray(diff.multiply(diff).sum(axis=1)).ravel()
+        else:
+            r = np.einsum("ij,ij->i", diff, diff)
+        return {"r": r, "sq": row_norms64(V) ** 2}
+
+    def fold(self, base_scorer):
+        bias = self.base.corpus_bias(base_scorer.c)
+        extra = 0.5 * (self.stats["r"] - self.stats["sq"])
+        if bias is not None:
+            extra = extra - bias
+        dtype = getattr(base_scorer, "compute_dtype", base_scorer.c.X.dtype)
+        return extra.astype(dtype)
+
+    def _sq_dist(self, scorer, stats, G, qi, cj):
+        return np.maximum(stats["sq"][qi] + self.stats["sq"][cj] - 2.0 * G, 0.0)
+
+    def combine(self, scorer, stats, i, j):
+        A = self._vectors(scorer.q, scorer.qs, "query")
+        G = pair_dots(A, self._vectors(scorer.c, slice(None)), i, j)
+        return -(
+            self._sq_dist(scorer, stats, G, i, j) - stats["r"][i] - self.stats["r"][j]
+        )
+
+    def combine_block(self, scorer, stats, cs):
+        A = self._vectors(scorer.q, scorer.qs, "query")
+        G = np.asarray(gemm(A, self._vectors(scorer.c, cs)), dtype=np.float64)
+        rows = np.arange(scorer.n_rows)[:, None]
+        cols = np.arange(cs.start, cs.stop)[None, :]
+        sq = self._sq_dist(scorer, stats, G, rows, cols)
+        return -(sq - stats["r"][:, None] - self.stats["r"][cs])
+
+    def threshold(self, t, scorer, stats):
+        # -DisSim = 2 (v_q.v_c + (r_c - sq_c) / 2) + r_q - sq_q
+        return 0.5 * (np.asarray(t, dtype=np.float64) - stats["r"] + stats["sq"])
+
+    def affine_form(self, scorer, stats):
+        return 2.0, stats["r"] - stats["sq"]
+
+    def to_inner_product(self, rows, side, idx=None):
+        idx = slice(None) if idx is None else idx
+        V = self.base.operand(rows, idx, side)
+        return append_column(V, side, 0.5 * (self.stats["r"] - self.stats["sq"])[idx])
+
+
+class MutualProximityMeasure(HubnessMeasure):
     """Mutual proximity (Schnitzer et al. 2012) of the base distances.
 
     ``method="normal"``: ``MP(x, y) = SF(d; mu_x, sigma_x) SF(d; mu_y,
@@ -650,143 +607,142 @@ class MutualProximityMeasure(_OneMinusDistance, _WrappedMeasure):
     """
 
     method = "mutual_proximity"
-    nonnegative_distance = True
+    inner_product_form = False
+    distance_kind = "one_minus"
     distance_bounds = (0.0, 1.0)
+    nonnegative_distance = True
 
-    @property
-    def _row_keys(self):
-        if self.options["method"] == "normal":
-            return ("mu", "sigma")
-        return ("ref_dist",)
-
-    def _reference(self, n):
-        if not hasattr(self, "_ref_cache") or self._ref_cache[0] != n:
-            ref = _reference_indices(
-                n, self.options["n_samples"], self.options["random_state"]
-            )
-            self._ref_cache = (n, ref)
-        return self._ref_cache[1]
-
-    # -- distance moments over the reference set ------------------------------------
-    def _distance_moments(self, q, c, self_index):
-        """Mean and std of each query's base distances to the reference rows."""
-        qb, cb = q.extra["base"], c.extra["base"]
-        ref = c.extra["ref"]
-        affine = _affine(self.base, self.base_params, qb, slice(0, len(qb)))
-        dist_affine = _DISTANCE_AFFINE.get(type(self.base))
-        if (
-            affine is not None
-            and affine[2] is None
-            and dist_affine is not None
-            and "moments" in c.extra
-        ):
-            alpha, beta, _ = affine
-            mean_raw, std_raw = c.extra["moments"].mean_std(qb, cb, self_index, ref)
-            mean_s = alpha * mean_raw + beta
-            std_s = np.abs(alpha) * std_raw
-            a, b = dist_affine
-            return a * mean_s + b, abs(a) * std_s
-        total = np.zeros(len(qb))
-        sq = np.zeros(len(qb))
-        count = np.zeros(len(qb))
-        for D, cols, qs in self._distance_tiles(q, c, ref):
-            mask = np.ones(D.shape, dtype=bool)
-            if self_index is not None:
-                mask &= self_index[qs][:, None] != cols[None, :]
-            Dm = np.where(mask, D, 0.0)
-            total[qs] += Dm.sum(axis=1)
-            sq[qs] += (Dm**2).sum(axis=1)
-            count[qs] += mask.sum(axis=1)
-        return _mean_std(total, sq, count)
-
-    def _distance_tiles(self, q, c, ref, pairs=False):
-        """Exact float64 distances of the queries to the reference columns.
-
-        With `pairs`, the distances come from ``similarity_pairs`` (the same
-        rounding as the pair values compared with them, so ties stay ties).
-        """
-        n_q, n_c = len(q), len(c)
-        rows = max(1, 2**20 // max(n_c, 1))
-        for qstart in range(0, n_q, rows):
-            qs = slice(qstart, min(qstart + rows, n_q))
-            for cstart in range(0, n_c, TILE_COLUMNS):
-                cs = slice(cstart, min(cstart + TILE_COLUMNS, n_c))
-                cols = np.arange(cs.start, cs.stop)
-                if ref is not None:
-                    keep = np.isin(cols, ref)
-                    if not keep.any():
-                        continue
-                if pairs:
-                    i = np.repeat(np.arange(qs.start, qs.stop), len(cols))
-                    j = np.tile(cols, qs.stop - qs.start)
-                    S = self.base.similarity_pairs(
-                        q.extra["base"], c.extra["base"], i, j, self.base_params
-                    ).reshape(qs.stop - qs.start, -1)
-                else:
-                    S = self.base.similarity_block(
-                        q.extra["base"], c.extra["base"], qs, cs, self.base_params
-                    )
-                D = self._base_distance(np.asarray(S, dtype=np.float64))
-                if ref is not None:
-                    D, cols = D[:, keep], cols[keep]
-                yield D, cols, qs
-
-    def _reference_distances(self, q, c, self_index):
-        """Dense ``(n_queries, n_reference)`` distances; self pairs at -inf."""
-        ref = c.extra["ref"]
-        n_ref = len(c) if ref is None else len(ref)
-        out = np.empty((len(q), n_ref))
-        for D, cols, qs in self._distance_tiles(q, c, ref, pairs=True):
-            pos = cols if ref is None else np.searchsorted(ref, cols)
-            block = D
-            if self_index is not None:
-                block = np.where(self_index[qs][:, None] == cols[None, :], -np.inf, D)
-            out[qs, pos[0] : pos[-1] + 1] = block
-        return out
-
-    def _fit_rows(self, rows):
-        n = len(rows)
+    def fit_stats(self, corpus):
+        n = len(corpus)
         if n < 2:
             raise ValueError(
                 f"hubness='mutual_proximity' needs at least 2 fitted samples, got {n}."
             )
-        ref = self._reference(n)
-        rows.extra["ref"] = ref
-        cb = rows.extra["base"]
-        if (
-            self.options["method"] == "normal"
-            and type(self.base) in _DISTANCE_AFFINE
-            and _moments_supported(cb.E)
-        ):
-            bias = cb.extra.get("bias")
-            if ref is not None:
-                bias = None if bias is None else bias[ref]
-                rows.extra["moments"] = _Moments(cb.E[ref], bias)
-            else:
-                rows.extra["moments"] = _Moments(cb.E, bias)
-        view = self._query_view(rows)
-        self._stats(view, rows, np.arange(n))
-        for key in self._row_keys:
-            rows.extra[key] = view.extra[key]
+        options = self.options
+        ref = reference_indices(n, options["n_samples"], options["random_state"])
+        self.stats["ref"] = ref
+        if options["method"] == "normal":
+            self.stats["moments"] = inner_product_moments(self.base, corpus, ref)
+        self.stats.update(
+            map_tiles(
+                lambda qs: _MPStatsOnly(self, corpus, corpus, qs, True),
+                _Collect(),
+                n,
+                n,
+                n_jobs=self.n_jobs,
+            )
+        )
 
-    def _stats(self, rows, corpus, self_index):
+    def query_stats(self, base_scorer, q, c, qs, self_query):
+        """Distance statistics of the query rows `qs` over the reference set."""
+        ref = self.stats["ref"]
         if self.options["method"] == "normal":
-            mu, sigma = self._distance_moments(rows, corpus, self_index)
-            rows.extra["mu"] = mu
-            rows.extra["sigma"] = np.maximum(sigma, MP_SIGMA_FLOOR)
+            mean, std = similarity_moments(
+                self.base, self.stats["moments"], base_scorer, q, c, qs, self_query, ref
+            )
+            if self.base.distance_kind == "one_minus":
+                mu = 1.0 - mean
+            else:
+                mu = -mean
+            return {"mu": mu, "sigma": np.maximum(std, MP_SIGMA_FLOOR)}
+        return {"ref_dist": self._reference_distances(q, c, qs, self_query)}
+
+    def _reference_distances(self, q, c, qs, self_query):
+        """Dense ``(n_rows, n_reference)`` distances; self pairs at -inf."""
+        ref = self.stats["ref"]
+        cols = np.arange(len(c)) if ref is None else ref
+        n_rows = qs.stop - qs.start
+        out = np.empty((n_rows, len(cols)))
+        step = max(1, 2**20 // max(len(cols), 1))
+        for start in range(0, n_rows, step):
+            rows = np.arange(start, min(start + step, n_rows))
+            i = np.repeat(rows + qs.start, len(cols))
+            j = np.tile(cols, len(rows))
+            s = self.base.pairs(q, c, i, j).reshape(len(rows), -1)
+            d = np.asarray(self.base.distance(s), dtype=np.float64)
+            if self_query:
+                d = np.where((rows + qs.start)[:, None] == cols[None, :], -np.inf, d)
+            out[rows] = d
+        return out
+
+    def scorer(self, q, c, qs, *, self_query=False):
+        return _MPScorer(self, q, c, qs, self_query)
+
+
+class _Collect:
+    """Reducer gathering the per-block dictionaries of statistics."""
+
+    def block(self, scorer, qs, n_corpus, cols):
+        return scorer.stats
+
+    def combine(self, results, n_queries):
+        if not results:
+            return {}
+        return {key: np.concatenate([r[key] for r in results]) for key in results[0]}
+
+
+class _MPStatsOnly:
+    """The statistics of a block of fitted rows (used by ``fit``)."""
+
+    def __init__(self, measure, q, c, qs, self_query):
+        base = measure.base.scorer(q, c, qs, self_query=self_query)
+        self.stats = measure.query_stats(base, q, c, qs, self_query)
+
+
+class _MPScorer:
+    """Mutual proximity of a block: normal SF products or empiric counts."""
+
+    #: Entries that cannot reach the running k-th best are not scored.
+    uses_floor = True
+
+    def __init__(self, measure, q, c, qs, self_query):
+        self.m = measure
+        self.base = measure.base.scorer(q, c, qs, self_query=self_query)
+        self.q, self.c, self.qs = q, c, qs
+        self.n_rows = qs.stop - qs.start
+        self.slack = np.zeros(self.n_rows)
+        self.normal = measure.options["method"] == "normal"
+        if self_query:
+            self.qstats = {
+                key: value[qs]
+                for key, value in measure.stats.items()
+                if key in ("mu", "sigma", "ref_dist")
+            }
         else:
-            rows.extra["ref_dist"] = self._reference_distances(rows, corpus, self_index)
+            self.qstats = measure.query_stats(self.base, q, c, qs, False)
 
-    def _query_rows(self, rows, corpus):
-        self._stats(rows, corpus, None)
+    def _distances(self, cs, out=None):
+        T = self.base.scores(cs, out=out)
+        T += self.base.slack.astype(T.dtype)[:, None]  # optimistic
+        S = scores_to_similarity(self.m.base, self.base, T, cs)
+        return np.asarray(self.m.base.distance(S))
 
-    def _mp_above(self, D, mu_q, sigma_q, c, cs, floor):
+    def scores(self, cs, out=None, floor=None):
+        D = self._distances(cs, out)
+        if not self.normal:
+            return self._empiric(D, cs)
+        mu_q, sigma_q = self.qstats["mu"], self.qstats["sigma"]
+        if floor is not None and np.all(floor > 0):
+            return self._mp_above(D, mu_q, sigma_q, cs, floor)
+        dtype = D.dtype
+        stats = self.m.stats
+        A = np.subtract(mu_q[:, None].astype(dtype), D)
+        A /= sigma_q[:, None].astype(dtype)
+        ndtr(A, out=A)
+        B = np.subtract(stats["mu"][cs].astype(dtype), D, out=D)
+        B /= stats["sigma"][cs].astype(dtype)
+        ndtr(B, out=B)
+        B *= A
+        return B
+
+    def _mp_above(self, D, mu_q, sigma_q, cs, floor):
         """Normal MP of the entries that can reach `floor`; 0 for the others.
 
         ``MP <= SF(d; mu_q, sigma_q)``, so an entry reaches ``floor`` only if
         ``d <= mu_q - sigma_q * Phi^-1(floor)``: one comparison per entry,
         and the two survival functions for the few that pass.
         """
+        stats = self.m.stats
         d_max = mu_q - sigma_q * ndtri(np.minimum(floor.astype(np.float64), 1.0))
         d_max += 8 * np.finfo(D.dtype).eps * (np.abs(d_max) + 1.0)  # rounding of D
         flat = np.flatnonzero(D <= d_max.astype(D.dtype)[:, None])
@@ -794,269 +750,50 @@ class MutualProximityMeasure(_OneMinusDistance, _WrappedMeasure):
         rows, cols = flat // width, flat % width + cs.start
         d = D.reshape(-1)[flat].astype(np.float64)
         mp = ndtr((mu_q[rows] - d) / sigma_q[rows])
-        mp *= ndtr((c.extra["mu"][cols] - d) / c.extra["sigma"][cols])
+        mp *= ndtr((stats["mu"][cols] - d) / stats["sigma"][cols])
         D[...] = 0.0
         D.reshape(-1)[flat] = mp
         return D
 
-    def _mp(self, D, mu_q, sigma_q, mu_c, sigma_c):
-        """Normal MP of a distance block (rows: queries, columns: corpus)."""
-        A = np.subtract(mu_q, D)
-        A /= sigma_q
-        ndtr(A, out=A)
-        B = np.subtract(mu_c, D, out=D)
-        B /= sigma_c
-        ndtr(B, out=B)
-        B *= A
-        return B
-
-    @property
-    def accepts_floor(self):
-        return self.options["method"] == "normal"
-
-    def scores(self, q, c, qs, cs, params, out=None, floor=None):
-        S = self._base_similarity(q, c, qs, cs, out)
-        D = self._base_distance(S)
-        if self.options["method"] == "normal":
-            dtype = D.dtype
-            mu_q, sigma_q = q.extra["mu"][qs], q.extra["sigma"][qs]
-            if floor is not None and np.all(floor > 0):
-                return self._mp_above(D, mu_q, sigma_q, c, cs, floor)
-            return self._mp(
-                D,
-                mu_q[:, None].astype(dtype),
-                sigma_q[:, None].astype(dtype),
-                c.extra["mu"][cs].astype(dtype),
-                c.extra["sigma"][cs].astype(dtype),
-            )
-        Dq = q.extra["ref_dist"][qs]
-        Dc = c.extra["ref_dist"][cs]
+    def _empiric(self, D, cs):
+        Dq = self.qstats["ref_dist"]
+        Dc = self.m.stats["ref_dist"][cs]
         counts = np.zeros(D.shape, dtype=np.float64)
         for r in range(Dq.shape[1]):
             counts += (Dq[:, r, None] > D) & (Dc[None, :, r] > D)
         counts /= Dq.shape[1]
         return counts.astype(D.dtype)
 
-    def similarity_pairs(self, q, c, i, j, params):
-        d = self._base_distance(self._base_pairs(q, c, i, j))
-        if self.options["method"] == "normal":
-            sf_q = ndtr((q.extra["mu"][i] - d) / q.extra["sigma"][i])
-            sf_c = ndtr((c.extra["mu"][j] - d) / c.extra["sigma"][j])
+    def _values(self, d, i, j):
+        stats = self.m.stats
+        if self.normal:
+            sf_q = ndtr((self.qstats["mu"][i] - d) / self.qstats["sigma"][i])
+            sf_c = ndtr((stats["mu"][j] - d) / stats["sigma"][j])
             return sf_q * sf_c
-        Dq = q.extra["ref_dist"][i]
-        Dc = c.extra["ref_dist"][j]
+        Dq = self.qstats["ref_dist"][i]
+        Dc = stats["ref_dist"][j]
         d = d[:, None]
         return ((Dq > d) & (Dc > d)).sum(axis=1) / Dq.shape[1]
 
-    def score_threshold(self, min_similarity, q, qs, params):
-        return np.full(qs.stop - qs.start, float(min_similarity))
+    def pair_similarity(self, i, j):
+        d = np.asarray(self.m.base.distance(self.base.pair_similarity(i, j)))
+        return self._values(d, i, j)
 
+    def similarities(self, cs):
+        S = np.asarray(self.base.similarities(cs), dtype=np.float64)
+        n, m = S.shape
+        i = np.repeat(np.arange(n), m)
+        j = np.tile(np.arange(cs.start, cs.stop), n)
+        d = np.asarray(self.m.base.distance(S.ravel()))
+        return self._values(d, i, j).reshape(n, m)
 
-def _raw_self(q, c):
-    """``[E_i, 1] . [E_i, bias_i]`` of fitted rows queried against themselves."""
-    n = len(q)
-    idx = np.arange(n)
-    raw = _pair_dots(q.E, c.E, idx, idx)
-    bias = c.extra.get("bias")
-    if bias is not None:
-        raw = raw + bias
-    return raw
+    def rank_threshold(self, similarity):
+        return np.broadcast_to(
+            np.asarray(similarity, dtype=np.float64), (self.n_rows,)
+        ).copy()
 
-
-class DisSimLocalMeasure(_WrappedMeasure):
-    """DisSim-local (Hara et al. 2016) on squared Euclidean distances.
-
-    ``DisSim(x, y) = |x - y|^2 - |x - c_k(x)|^2 - |y - c_k(y)|^2`` with
-    ``c_k(z)`` the mean of the `n_neighbors` nearest fitted samples of `z`
-    (self excluded). Cosine and angular work on the unit rows (whose squared
-    Euclidean distances are ``2 - 2 cos``), euclidean and sqeuclidean on the
-    rows. The similarity is ``-DisSim``, which can be positive.
-    """
-
-    method = "dis_sim_local"
-    _row_keys = ("r", "sq_norms")
-
-    def _check_base(self):
-        if type(self.base) not in (
-            CosineMeasure,
-            AngularMeasure,
-            EuclideanMeasure,
-            SqEuclideanMeasure,
-        ):
-            raise ValueError(
-                "hubness='dis_sim_local' works on squared Euclidean distances "
-                "of vectors: use metric='cosine' or 'angular' (unit rows) or "
-                f"'euclidean'/'sqeuclidean', got metric={self.base.name!r}."
-            )
-
-    def _residuals(self, V, ind, corpus_V):
-        """``|v - mean(corpus_V[ind])|^2`` for every row of `V`."""
-        n, k = ind.shape
-        P = sparse.csr_matrix(
-            (np.full(n * k, 1.0 / k), ind.ravel(), np.arange(0, n * k + 1, k)),
-            shape=(n, corpus_V.shape[0]),
-        )
-        V64 = V.astype(np.float64) if V.dtype != np.float64 else V
-        C64 = corpus_V.astype(np.float64) if corpus_V.dtype != np.float64 else corpus_V
-        cent = P @ C64
-        diff = V64 - cent
-        if sparse.issparse(diff):
-            return np.asarray(diff.multiply(diff).sum(axis=1)).ravel()
-        return np.einsum("ij,ij->i", diff, diff)
-
-    def _set_rows(self, rows, r):
-        V = rows.E
-        sq = _row_norms64(V) ** 2
-        rows.extra["r"] = r
-        rows.extra["sq_norms"] = sq
-        return sq
-
-    def _fit_rows(self, rows):
-        self._check_base()
-        base = rows.extra["base"]
-        _, ind = self._knn(base, base, self.options["n_neighbors"], True)
-        sq = self._set_rows(rows, self._residuals(rows.E, ind, rows.E))
-        dtype = getattr(rows.E, "dtype", np.dtype(np.float64))
-        rows.extra["bias"] = (0.5 * (rows.extra["r"] - sq)).astype(dtype)
-
-    lazy_query_stats = True
-
-    def _query_eager_stats(self, rows, corpus):
-        self._check_base()
-        rows.extra["sq_norms"] = _row_norms64(rows.E) ** 2
-
-    def _query_stats(self, rows, corpus, idx, sims, ind):
-        rows.extra["r"][idx] = self._residuals(rows.E[idx], ind, corpus.E)
-
-    def scores(self, q, c, qs, cs, params, out=None):
-        G = _raw_block(q, c, qs, cs, out=out)
-        self._track_raw(q, c, qs, cs, G)
-        return G
-
-    def similarity_pairs(self, q, c, i, j, params):
-        self._ready(q, i)
-        dots = _pair_dots(q.E, c.E, i, j)
-        sq = np.maximum(q.extra["sq_norms"][i] + c.extra["sq_norms"][j] - 2 * dots, 0)
-        return -(sq - q.extra["r"][i] - c.extra["r"][j])
-
-    def linear_form(self, q, qs):
-        self._ready(q)
-        return 2.0, q.extra["r"][qs] - q.extra["sq_norms"][qs]
-
-    def score_threshold(self, min_similarity, q, qs, params):
-        self._ready(q)
-        return 0.5 * (min_similarity + q.extra["sq_norms"][qs] - q.extra["r"][qs])
-
-
-class QueryNormalizedMeasure(SimilarityMeasure):
-    """Z-score each query's similarities over a reference set of fitted rows.
-
-    ``z(q, c) = (s(q, c) - mu_q) / sigma_q`` with the mean and standard
-    deviation (ddof 0) of ``s(q, .)`` over the reference set (every fitted
-    sample, or a seeded sample of them; a fitted sample queried with
-    ``X=None`` leaves itself out). ``sigma_q = 0`` is replaced by 1. The
-    ranking of each query is the inner measure's; only the values change.
-    The distance reported is ``-z``.
-    """
-
-    def __init__(self, inner, base_params, n_samples=None, random_state=0):
-        self.inner = inner
-        self.base_params = base_params
-        self.n_samples = n_samples
-        self.random_state = random_state
-        self.name = inner.name
-        self.accepts_sparse = inner.accepts_sparse
-
-    def check_params(self, params):
-        return dict(params or {})
-
-    def _linear(self, q, qs):
-        if isinstance(self.inner, _WrappedMeasure):
-            return self.inner.linear_form(q, qs)
-        form = _affine(self.inner, self.base_params, q, qs)
-        if form is None or form[2] is not None:
-            return None
-        return form[0], form[1]
-
-    def prepare(self, X, params, corpus=None):
-        rows = self.inner.prepare(X, params, corpus=corpus)
-        if corpus is None:
-            ref = _reference_indices(len(rows), self.n_samples, self.random_state)
-            rows.extra["qn_ref"] = ref
-            if self._linear(rows, slice(0, 0)) is not None and _moments_supported(
-                rows.E
-            ):
-                bias = rows.extra.get("bias")
-                if ref is None:
-                    rows.extra["qn_moments"] = _Moments(rows.E, bias)
-                else:
-                    bias = None if bias is None else bias[ref]
-                    rows.extra["qn_moments"] = _Moments(rows.E[ref], bias)
-            return rows
-        self_index = np.arange(len(rows)) if _is_self_query(X, corpus) else None
-        mu, sigma = self._moments(rows, corpus, self_index)
-        rows.extra["qn_mu"] = mu
-        rows.extra["qn_sigma"] = np.where(sigma > 0, sigma, 1.0)
-        return rows
-
-    def _moments(self, q, c, self_index):
-        ref = c.extra["qn_ref"]
-        whole = slice(0, len(q))
-        form = self._linear(q, whole)
-        if form is not None and "qn_moments" in c.extra:
-            alpha, beta = form
-            mean, std = c.extra["qn_moments"].mean_std(q, c, self_index, ref)
-            return alpha * mean + beta, np.abs(alpha) * std
-        total = np.zeros(len(q))
-        sq = np.zeros(len(q))
-        count = np.zeros(len(q))
-        n_c = len(c)
-        rows_per = max(1, 2**18 // max(n_c, 1))
-        for qstart in range(0, len(q), rows_per):
-            qs = slice(qstart, min(qstart + rows_per, len(q)))
-            for cstart in range(0, n_c, TILE_COLUMNS):
-                cs = slice(cstart, min(cstart + TILE_COLUMNS, n_c))
-                cols = np.arange(cs.start, cs.stop)
-                mask = np.ones((qs.stop - qs.start, len(cols)), dtype=bool)
-                if ref is not None:
-                    mask &= np.isin(cols, ref)[None, :]
-                    if not mask.any():
-                        continue
-                if self_index is not None:
-                    mask &= self_index[qs][:, None] != cols[None, :]
-                S = np.asarray(
-                    self.inner.similarity_block(q, c, qs, cs, self.base_params),
-                    dtype=np.float64,
-                )
-                S = np.where(mask, S, 0.0)
-                total[qs] += S.sum(axis=1)
-                sq[qs] += (S**2).sum(axis=1)
-                count[qs] += mask.sum(axis=1)
-        return _mean_std(total, sq, count)
-
-    def scores(self, q, c, qs, cs, params, out=None):
-        return self.inner.scores(q, c, qs, cs, params, out=out)
-
-    def similarity_pairs(self, q, c, i, j, params):
-        s = self.inner.similarity_pairs(q, c, i, j, params)
-        return (s - q.extra["qn_mu"][i]) / q.extra["qn_sigma"][i]
-
-    def similarity_block(self, q, c, qs, cs, params):
-        S = np.asarray(self.inner.similarity_block(q, c, qs, cs, params), np.float64)
-        return (S - q.extra["qn_mu"][qs, None]) / q.extra["qn_sigma"][qs, None]
-
-    def score_threshold(self, min_similarity, q, qs, params):
-        inner_min = q.extra["qn_mu"][qs] + q.extra["qn_sigma"][qs] * min_similarity
-        try:
-            thresholds = self.inner.score_threshold(inner_min, q, qs, params)
-        except (TypeError, ValueError):
-            return None
-        if thresholds is None or np.shape(thresholds) != (qs.stop - qs.start,):
-            return None
-        return np.asarray(thresholds, dtype=np.float64)
-
-    def __repr__(self):
-        return f"<QueryNormalizedMeasure of {self.inner!r}>"
+    def affine(self):
+        return None
 
 
 _METHOD_CLASSES = {
@@ -1112,37 +849,12 @@ def check_hubness_params(hubness, hubness_params):
                 "hubness_params['n_samples'] must be None or an integer >= 2, "
                 f"got {m!r}."
             )
-    return params
-
-
-def wrap_measure(
-    measure,
-    params,
-    *,
-    hubness=None,
-    hubness_params=None,
-    query_normalize=False,
-    n_jobs=None,
-):
-    """The measure the engine runs for the given hubness/normalisation options."""
-    options = check_hubness_params(hubness, hubness_params)
-    wrapped = measure
-    if hubness is not None:
-        wrapped = _METHOD_CLASSES[hubness](measure, params, options, n_jobs=n_jobs)
-        if isinstance(wrapped, _DistanceScaled):
-            wrapped._check_base()
-        if isinstance(wrapped, DisSimLocalMeasure):
-            wrapped._check_base()
-    if query_normalize is not False and query_normalize is not None:
-        if isinstance(query_normalize, (bool, np.bool_)):
-            n_samples = None
-        elif isinstance(query_normalize, Integral) and query_normalize >= 2:
-            n_samples = int(query_normalize)
-        else:
+        seed = params["random_state"]
+        if seed is not None and (
+            isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral)
+        ):
             raise ValueError(
-                "query_normalize must be a boolean or an integer >= 2 (the size "
-                f"of a seeded reference sample), got {query_normalize!r}."
+                "hubness_params['random_state'] must be None or an integer seed, "
+                f"got {seed!r}."
             )
-        if query_normalize is True or n_samples is not None:
-            wrapped = QueryNormalizedMeasure(wrapped, params, n_samples=n_samples)
-    return wrapped
+    return params

@@ -160,7 +160,7 @@ class SimilarityKNeighborsRegressor(
         """
         check_is_fitted(self)
         sims, ind = self._kneighbors_similarity(X, None)
-        w = neighbor_weights(self.weights, sims, self._measure, self._params)
+        w = neighbor_weights(self.weights, sims, self._measure)
         w = w / w.sum(axis=1, keepdims=True)
         y = self._y[ind]
         if y.ndim == 3:

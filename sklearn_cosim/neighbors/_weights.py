@@ -27,7 +27,7 @@ def check_weights(weights, measure):
         )
 
 
-def neighbor_weights(weights, sims, measure, params):
+def neighbor_weights(weights, sims, measure):
     """Weights of shape (n_queries, n_neighbors) for the given similarities."""
     if weights == "uniform":
         return np.ones_like(sims)
@@ -36,7 +36,7 @@ def neighbor_weights(weights, sims, measure, params):
         empty = ~(w > 0).any(axis=1)
         w[empty] = 1.0
         return w
-    dist = measure.distance(sims, params)
+    dist = measure.distance(sims)
     if weights == "distance":
         with np.errstate(divide="ignore"):
             w = 1.0 / dist

@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 from scipy import sparse
 from sklearn.metrics import pairwise as sk_pairwise
 
-from sklearn_cosim.metrics import CallableMeasure, PreparedRows, SimilarityMeasure
+from sklearn_cosim.metrics import CallableMeasure, SimilarityMeasure
 from sklearn_cosim.metrics.pairwise import (
     PAIRWISE_SIMILARITY_MEASURES,
     angular_distances,
@@ -286,11 +286,11 @@ def test_register_measure_and_callable():
     class Hellinger(SimilarityMeasure):
         name = "test_hellinger"
 
-        def prepare(self, X, params, corpus=None):
-            return PreparedRows(X, E=np.sqrt(np.abs(X)))
+        def operand(self, rows, idx, side):
+            return np.sqrt(np.abs(rows.X[idx]))
 
-        def similarity_pairs(self, q, c, i, j, params):
-            return np.einsum("ij,ij->i", q.E[i], c.E[j])
+        def similarity(self, G, q, c, qi, cj):
+            return G
 
     rng = np.random.default_rng(0)
     X = rng.uniform(size=(5, 3))

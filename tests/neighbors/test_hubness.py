@@ -17,9 +17,9 @@ from sklearn_cosim.neighbors import (
     SimilarityKNeighborsRegressor,
     SimilarityKNeighborsTransformer,
     SimilarityNeighbors,
-    _engine,
 )
 from sklearn_cosim.preprocessing import MeanCenterer, PrincipalComponentRemover
+from sklearn_cosim.utils import _tiles as _engine
 
 METHODS = ["csls", "local_scaling", "nicdm", "mutual_proximity", "dis_sim_local"]
 TOY = np.array([[0, 0], [1, 0], [0, 1], [1, 1], [3, 3], [0.5, 0.2]], dtype=float)
@@ -212,7 +212,7 @@ def test_csls_fixture():
     row = np.array([0.364417, -1.524899, -0.363151, -0.363151, 0.115351])
     assert_allclose(sim[0], row[ind[0]], atol=1e-6)
     r = np.array([0.817792, 0.707107, 0.959573, 0.959573, 0.923811])
-    assert_allclose(nn._corpus.extra["r"], r, atol=1e-6)
+    assert_allclose(nn._measure.stats["r"], r, atol=1e-6)
 
 
 # -- query normalisation --------------------------------------------------------
@@ -399,7 +399,7 @@ def test_single_pass_search_equals_separate_statistics(method, dtype, monkeypatc
     The reference computes the query statistics by a separate search and
     scores every entry of every tile; many small tiles exercise both paths.
     """
-    from sklearn_cosim.neighbors import _engine, _hubness
+    from sklearn_cosim.neighbors import _hubness
 
     X, _ = make_anisotropic_embeddings(n_samples=600, n_features=24, random_state=0)[:2]
     X = X.astype(dtype)
@@ -408,12 +408,14 @@ def test_single_pass_search_equals_separate_statistics(method, dtype, monkeypatc
     fast = SimilarityNeighbors(n_neighbors=5, hubness=method).fit(X[50:])
     sims_fast, ind_fast = fast.kneighbors(Q, return_similarity=True)
 
-    monkeypatch.setattr(_hubness._WrappedMeasure, "lazy_query_stats", False)
-    monkeypatch.setattr(_hubness.CSLSMeasure, "lazy_query_stats", False)
-    monkeypatch.setattr(_hubness._DistanceScaled, "lazy_query_stats", False)
-    monkeypatch.setattr(
-        _hubness.MutualProximityMeasure, "accepts_floor", property(lambda s: False)
-    )
+    init = _hubness._NeighbourStatsScorer.__init__
+
+    def separate(self, *args):
+        init(self, *args)
+        self.stats()  # before any tile: a separate search of the block
+
+    monkeypatch.setattr(_hubness._NeighbourStatsScorer, "__init__", separate)
+    monkeypatch.setattr(_hubness._MPScorer, "uses_floor", False)
     slow = SimilarityNeighbors(n_neighbors=5, hubness=method).fit(X[50:])
     sims_slow, ind_slow = slow.kneighbors(Q, return_similarity=True)
     assert_array_equal(ind_fast, ind_slow)

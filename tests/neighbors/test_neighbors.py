@@ -16,6 +16,7 @@ from sklearn.neighbors import (
 )
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from sklearn_cosim.metrics import BlockScorer
 from sklearn_cosim.metrics._measures import CosineMeasure
 from sklearn_cosim.metrics.pairwise import (
     check_metric,
@@ -29,8 +30,8 @@ from sklearn_cosim.neighbors import (
     SimilarityKNeighborsRegressor,
     SimilarityKNeighborsTransformer,
     SimilarityNeighbors,
-    _engine,
 )
+from sklearn_cosim.utils import _tiles as _engine
 
 
 def _S(d):
@@ -431,23 +432,28 @@ def test_soft_cosine_query_outside_psd_raises(container):
     assert ind[0, 0] == 0 and sim[0, 0] == pytest.approx(1.0)
 
 
+class _NoisyScorer(BlockScorer):
+    """Cosine scores off by up to the measure's `error` (deterministic)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slack = self.slack + self.measure.error
+
+    def scores(self, cs, out=None):
+        G = super().scores(cs, out=out)
+        i = np.arange(self.qs.start, self.qs.stop)[:, None]
+        j = np.arange(cs.start, cs.stop)[None, :]
+        return G + self.measure.error * np.sin(7.0 * i + 3.0 * j)  # within +-error
+
+
 class _NoisyCosine(CosineMeasure):
-    """Cosine whose approximate scores are off by up to `error` (deterministic)."""
+    """Cosine whose block scores are off by up to `error`, within the slack."""
 
     name = "noisy_cosine"
-    approximate_scores = True
     error = 0.02
 
-    def scores(self, q, c, qs, cs, params, out=None, approximate=False):
-        G = super().scores(q, c, qs, cs, params, out=out)
-        if approximate:
-            i = np.arange(qs.start, qs.stop)[:, None]
-            j = np.arange(cs.start, cs.stop)[None, :]
-            G = G + self.error * np.sin(7.0 * i + 3.0 * j)  # within +-error
-        return G
-
-    def score_error(self, q, c, qs, params):
-        return np.full(qs.stop - qs.start, self.error)
+    def scorer(self, q, c, qs, *, self_query=False):
+        return _NoisyScorer(self, q, c, qs, self_query=self_query)
 
 
 @pytest.mark.parametrize("error", [1e-4, 0.02, 0.5])
@@ -497,50 +503,49 @@ def test_float64_cosine_runs_float32_blocks_with_exact_results(
         return knn, nn.radius_neighbors(*args, radius=0.05, sort_results=True)
 
     seen = []
-    scores = CosineMeasure.scores
+    scores = BlockScorer.scores
 
-    def spy(self, q, c, qs, cs, params, out=None, approximate=False):
-        G = scores(self, q, c, qs, cs, params, out=out, approximate=approximate)
+    def spy(self, cs, out=None):
+        G = scores(self, cs, out=out)
         seen.append(G.dtype)
         return G
 
-    monkeypatch.setattr(CosineMeasure, "scores", spy)
+    monkeypatch.setattr(BlockScorer, "scores", spy)
     (sims, ind), (dist, rind) = search()
     assert set(seen) == {np.dtype(np.float32)}
     # the reference: the exact similarity of every pair, as re-scored
-    measure, params = check_metric(metric, {})
-    c = measure.prepare(X, params)
-    q = c if query == "None" else measure.prepare(Q, params, corpus=c)
+    measure = check_metric(metric)
+    c = measure.prepare(X)
+    q = c if query == "None" else measure.prepare(Q)
     i, j = np.divmod(np.arange(len(q) * len(c)), len(c))
-    ref = measure.similarity_pairs(q, c, i, j, params).reshape(len(q), len(c))
+    ref = measure.pairs(q, c, i, j).reshape(len(q), len(c))
     ref_sim, ref_ind = brute_force(ref, 8, exclude_self=query == "None")
     assert_array_equal(ind, ref_ind)
     assert_array_equal(sims, ref_sim)
     if query == "None":
         np.fill_diagonal(ref, -np.inf)
     for row, found, d in zip(ref, rind, dist):
-        inside = np.flatnonzero(measure.distance(row, params) <= 0.05)
+        inside = np.flatnonzero(measure.distance(row) <= 0.05)
         assert_array_equal(np.sort(found), inside)
-        assert_array_equal(d, measure.distance(row[found], params))
-    # float64 blocks give the same values (candidates may differ in float ties)
-    monkeypatch.setattr(CosineMeasure, "approximate_scores", False)
+        assert_array_equal(d, measure.distance(row[found]))
+    # float64 blocks give the same results
+    monkeypatch.setattr(CosineMeasure, "low_precision", False)
     seen.clear()
-    (sims64, _), _ = search()
+    (sims64, ind64), _ = search()
     assert set(seen) == {np.dtype(np.float64)}
-    assert_allclose(sims64, sims, rtol=0, atol=1e-15)
+    assert_array_equal(ind64, ind)
+    assert_array_equal(sims64, sims)
 
 
 def test_cosine_score_error_bounds_the_float32_block(float32_block_gap):
     rng = np.random.default_rng(12)
-    measure, params = check_metric("cosine", {})
+    measure = check_metric("cosine")
     for d in (3, 100, 700):
         X = rng.standard_normal((300, d)) * 10.0 ** rng.uniform(-4, 4, (300, d))
         Q = rng.standard_normal((40, d))
-        gap, error, *_ = float32_block_gap(measure, params, X, Q)
-        assert np.all(gap <= error[:, None])
-        assert 0 < gap.max() and error.max() < (d + 4) * 2.0**-23
-    # float32 and sparse data have exact blocks: no bound, no float32 copy
+        gap, slack, *_ = float32_block_gap(measure, X, Q)
+        assert np.all(gap <= slack[:, None])
+        assert 0 < gap.max() and slack.max() < (d + 4) * 2.0**-23
+    # float32 and sparse data keep no float32 copy
     for X in (X.astype(np.float32), sparse.csr_matrix(X)):
-        c = measure.prepare(X, params)
-        assert "E32" not in c.extra
-        assert measure.score_error(c, c, slice(0, 1), params) is None
+        assert measure.prepare(X).E_low is None

@@ -150,10 +150,10 @@ ROUTES = {
 @pytest.mark.parametrize("s_fmt", ["csr", "dense"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fitted_search_every_route_matches_reference(route, s_fmt, dtype, monkeypatch):
-    from sklearn_cosim.metrics import _measures
+    from sklearn_cosim.metrics import _soft_cosine
 
     for name, value in ROUTES[route].items():
-        monkeypatch.setattr(_measures._LocalTerms, name, value)
+        monkeypatch.setattr(_soft_cosine._LocalTerms, name, value)
     X, Y, S = _corpus_and_queries()
     S_arg = S if s_fmt == "csr" else S.toarray()
     C, Q = sparse.csr_matrix(X.astype(dtype)), sparse.csr_matrix(Y.astype(dtype))
@@ -230,27 +230,25 @@ def test_score_error_bounds_the_float32_blocks(float32_block_gap):
     X.data = rng.standard_normal(X.nnz) * 10.0 ** rng.uniform(-3, 3, X.nnz)
     Y = sparse.random(30, n_terms, density=0.4, random_state=4, format="csr")
     Y.data = rng.standard_normal(Y.nnz)
-    measure, params = check_metric("soft_cosine", {"S": S})
-    gap, error, exact, q, c = float32_block_gap(measure, params, X, Y)
-    assert np.all(gap <= error[:, None])
-    assert 0 < gap.max() and error.max() < 1e-3
+    measure = check_metric("soft_cosine", {"S": S})
+    gap, slack, exact, q, c = float32_block_gap(measure, X, Y)
+    assert np.all(gap <= slack[:, None])
+    assert 0 < gap.max() and slack.max() < 1e-3
     assert_allclose(exact, np.clip(_reference(Y, X, S), -1, 1), atol=1e-12)
-    measure.release(q, slice(0, 30))
-    assert not q.extra["blocks"]
 
 
 def test_doubtful_rows_are_searched_again(monkeypatch):
     # a huge error bound leaves every row in doubt: the engine collects every
     # entry within the bound and re-scores it; near-duplicate documents tie
-    from sklearn_cosim.metrics._measures import SoftCosineMeasure
+    from sklearn_cosim.metrics._soft_cosine import _SoftScorer
 
     X, Y, S = _corpus_and_queries(seed=5)
     X = np.vstack([X, X[:30] * (1 + 1e-9), X[:30]])
     calls = []
 
-    def loose(self, q, c, qs, params):
-        calls.append(qs)
-        return np.full(qs.stop - qs.start, 0.5)
+    def loose(self):
+        calls.append(self.qs)
+        return np.full(self.n_rows, 0.5)
 
     C, Q = sparse.csr_matrix(X), sparse.csr_matrix(Y)
     ref = _reference(Y, X, S)
@@ -259,7 +257,7 @@ def test_doubtful_rows_are_searched_again(monkeypatch):
         .fit(C)
         .kneighbors(Q, return_similarity=True)
     )
-    monkeypatch.setattr(SoftCosineMeasure, "score_error", loose)
+    monkeypatch.setattr(_SoftScorer, "_dense_slack", loose)
     nn = SimilarityNeighbors(
         n_neighbors=6, metric="soft_cosine", metric_params={"S": S}
     ).fit(C)
@@ -271,7 +269,7 @@ def test_doubtful_rows_are_searched_again(monkeypatch):
 
 
 def test_block_restricted_soft_norms():
-    from sklearn_cosim.metrics._measures import _sparse_soft_sq_norms
+    from sklearn_cosim.metrics._soft_cosine import _sparse_soft_sq_norms
 
     X, _, S = _corpus_and_queries(seed=6)
     ref = np.einsum("ij,jk,ik->i", X, S.toarray(), X)
@@ -299,16 +297,16 @@ def test_query_blocks_fit_the_working_memory():
     from sklearn import config_context
 
     from sklearn_cosim.metrics.pairwise import check_metric
-    from sklearn_cosim.neighbors import _engine
+    from sklearn_cosim.utils import _tiles as _engine
 
     X, Y, S = _corpus_and_queries(seed=9, n_terms=400, n_docs=150, n_queries=60)
     C, Q = sparse.csr_matrix(X), sparse.csr_matrix(Y)
-    measure, params = check_metric("soft_cosine", {"S": S})
-    c = measure.prepare(C, params)
-    q = measure.prepare(Q, params, corpus=c)
-    row_bytes = measure.query_row_bytes(q, c)
+    measure = check_metric("soft_cosine", {"S": S})
+    c = measure.prepare(C)
+    q = measure.prepare(Q)
+    row_bytes = measure.block_row_bytes(q, c)
     # one float64 column of (Q S)' and its float32 copy per query
-    assert row_bytes == 12 * c.extra["local"].n_terms
+    assert row_bytes == 12 * c.local.n_terms
     budget = 2**14
     rows, cols = _engine.block_shape(60, 150, 8, 1, budget / 2**20, row_bytes)
     assert rows * (cols * 8 * 3 + row_bytes) <= budget or rows == 1
@@ -332,11 +330,11 @@ def test_float64_search_at_any_data_scale(scale, float32_block_gap):
 
     X, Y, S = _corpus_and_queries(seed=10)
     Xs, Ys = X * scale, Y * scale
-    measure, params = check_metric("soft_cosine", {"S": S})
-    gap, error, *_ = float32_block_gap(
-        measure, params, sparse.csr_matrix(Xs), sparse.csr_matrix(Ys)
+    measure = check_metric("soft_cosine", {"S": S})
+    gap, slack, *_ = float32_block_gap(
+        measure, sparse.csr_matrix(Xs), sparse.csr_matrix(Ys)
     )
-    assert np.all(gap <= error[:, None]) and error.max() < 1e-4
+    assert np.all(gap <= slack[:, None]) and slack.max() < 1e-4
     nn = SimilarityNeighbors(
         n_neighbors=5, metric="soft_cosine", metric_params={"S": S}
     ).fit(sparse.csr_matrix(Xs))
