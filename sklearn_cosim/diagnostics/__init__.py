@@ -12,7 +12,7 @@ from sklearn_cosim.diagnostics._frequency import (
     frequency_bias,
     norm_frequency_correlation,
 )
-from sklearn_cosim.diagnostics._hubness import (
+from sklearn_cosim.diagnostics._k_occurrence import (
     antihub_occurrence,
     antihubs,
     atkinson_index,

@@ -103,7 +103,7 @@ def frequency_bias(
 ):
     """Similarity of frequent vs rare items to their nearest neighbours.
 
-    The seed's frequency-bias check (after Zhou et al. 2022, who find that
+    A frequency-bias check (after Zhou et al. 2022, who find that
     cosine under-estimates the similarity of frequent words): each item's
     mean similarity to its `n_neighbors` most similar other items, compared
     between the most frequent and the least frequent `fraction` of items,

@@ -17,7 +17,7 @@ from sklearn_cosim.diagnostics._frequency import (
     frequency_bias,
     norm_frequency_correlation,
 )
-from sklearn_cosim.diagnostics._hubness import _all_measures, _counts
+from sklearn_cosim.diagnostics._k_occurrence import _all_measures, _counts
 from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
 from sklearn_cosim.utils._linalg import row_norms64

@@ -38,6 +38,7 @@ from sklearn_cosim.utils._linalg import (
     pair_dots,
     product_error_factor,
     row_norms64,
+    scale_rows,
 )
 
 __all__ = ["BlockScorer", "OperandRows", "Rows", "SimilarityMeasure"]
@@ -323,6 +324,15 @@ class SimilarityMeasure:
         """
         return rows.X[idx]
 
+    def row_factors(self, rows, idx, side):
+        """Factors ``f`` with ``operand = f[:, None] * X``, or None (default).
+
+        Measures whose operands are scaled rows (unit rows, say) declare
+        them: exact pair values then come from the rows' own float64 products
+        times the factors, not from operands rounded to the data's dtype.
+        """
+        return None
+
     def corpus_bias(self, rows):
         """Per-row term added to the corpus side of the search form, or None."""
         return getattr(rows, "bias", None)
@@ -510,10 +520,24 @@ class SimilarityMeasure:
         j = np.asarray(j, dtype=np.intp)
         if len(i) == 0:
             return np.zeros(0)
-        lo, hi = int(i.min()), int(i.max()) + 1
-        A = self.operand(q, slice(lo, hi), "query")
-        B = self.operand(c, slice(None), "corpus")
-        G = pair_dots(A, B, i - lo, j)
+        fq = self.row_factors(q, i, "query")
+        if fq is not None:
+            # operands are scaled rows: exact products of the rows, then scaled
+            fc = self.row_factors(c, j, "corpus")
+            G = pair_dots(q.X, c.X, i, j)
+            G *= fq
+            G *= fc
+            scale = q.norms[i] * c.norms[j]
+            risky = np.flatnonzero((scale > 1e290) | (scale < 1e-280))
+            if risky.size:  # x.y over- or underflows: scale the rows first
+                A = scale_rows(q.X[i[risky]], fq[risky], dtype=np.float64)
+                B = scale_rows(c.X[j[risky]], fc[risky], dtype=np.float64)
+                idx = np.arange(risky.size)
+                G[risky] = pair_dots(A, B, idx, idx)
+        else:
+            lo, hi = int(i.min()), int(i.max()) + 1
+            A = self.operand(q, slice(lo, hi), "query")
+            G = pair_dots(A, self.operand(c, slice(None), "corpus"), i - lo, j)
         return np.asarray(self.similarity(G, q, c, i, j), dtype=np.float64)
 
     def block_row_bytes(self, q, c):

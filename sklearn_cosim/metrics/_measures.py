@@ -81,6 +81,9 @@ class _UnitOperands:
     def operand(self, rows, idx, side):
         return rows.E[idx]
 
+    def row_factors(self, rows, idx, side):
+        return inverse_or_zero(rows.norms[idx])
+
 
 class CosineMeasure(_UnitOperands, SimilarityMeasure):
     """``cos(x, y) = x.y / (|x| |y|)``; distance ``1 - cos``; zero rows give 0.
@@ -206,6 +209,11 @@ class _UnitQueries(SimilarityMeasure):
             return rows.E[idx]
         return unit_rows(rows.X[idx], rows.norms[idx])
 
+    def row_factors(self, rows, idx, side):
+        if side == "corpus":
+            return self.corpus_factors(rows.norms[idx])
+        return inverse_or_zero(rows.norms[idx])
+
 
 class ScaledCosineMeasure(_UnitQueries):
     """``alpha cos(x, y) + (1 - alpha)(|x| + |y|)``; distance ``1 - s``.
@@ -231,9 +239,13 @@ class ScaledCosineMeasure(_UnitQueries):
         alpha = self.params["alpha"]
         norms = row_norms64(X)
         check_magnitude(self, norms, X.dtype, 1)
-        E = scale_rows(X, alpha * inverse_or_zero(norms))
+        E = scale_rows(X, self.corpus_factors(norms))
         bias = ((1.0 - alpha) * norms).astype(X.dtype)
         return operand_rows(self, X, norms, E, bias)
+
+    def corpus_factors(self, norms):
+        """The corpus operand is the rows times these: ``alpha / |c|``."""
+        return self.params["alpha"] * inverse_or_zero(norms)
 
     def similarity(self, G, q, c, qi, cj):
         # G = alpha cos(q, c)
@@ -278,10 +290,13 @@ class RadialCosineMeasure(_UnitQueries):
 
     def prepare(self, X):
         norms = row_norms64(X)
-        weights = self._weights(norms)
-        check_magnitude(self, weights, X.dtype, 1)
-        E = scale_rows(X, weights * inverse_or_zero(norms))
+        check_magnitude(self, self._weights(norms), X.dtype, 1)
+        E = scale_rows(X, self.corpus_factors(norms))
         return operand_rows(self, X, norms, E)
+
+    def corpus_factors(self, norms):
+        """The corpus operand is the rows times these: ``|c|^(beta - 1)``."""
+        return self._weights(norms) * inverse_or_zero(norms)
 
     def similarity(self, G, q, c, qi, cj):
         # G = cos(q, c) |c|^beta

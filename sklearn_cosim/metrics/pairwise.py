@@ -668,7 +668,7 @@ def soft_cosine_similarity(X, Y=None, *, S):
 def scaled_cosine_similarity(X, Y=None, *, alpha=0.5):
     """Norm-aware ``alpha cos(x, y) + (1 - alpha)(|x| + |y|)`` between rows.
 
-    The SCALED_SIM of the seed document (Kisung You, 2025). For one query
+    The scaled similarity of Kisung You, *Semantics at an Angle* (2025). For one query
     ``|x|`` is a constant, so its ranking depends on
     ``alpha cos + (1 - alpha)|y|`` only: larger norms rank higher. Distance:
     ``1 - s`` (can be negative). ``alpha=1`` is the cosine.
@@ -710,8 +710,9 @@ def scaled_cosine_similarity(X, Y=None, *, alpha=0.5):
 def wrd_distances(X, Y=None, *, lam=1.0, signed=False):
     """Norm difference plus angle: ``||x| - |y|| + lam * arccos(cos(x, y))``.
 
-    The WRD of the seed document. With ``signed=True`` the literal form of
-    the slides, ``|x| - |y| + lam * angle``, is used: it is antisymmetric and
+    The WRD of Kisung You, *Semantics at an Angle* (2025). With
+    ``signed=True`` its literal form, ``|x| - |y| + lam * angle``, is used:
+    it is antisymmetric and
     not a distance (it can be negative). The default absolute form is a
     metric on non-zero vectors. The similarity of ``metric="wrd"`` is the
     negated distance. A zero row has angle ``pi/2`` to every row.
@@ -729,7 +730,7 @@ def wrd_distances(X, Y=None, *, lam=1.0, signed=False):
         Weight of the angle (in radians), non-negative.
 
     signed : bool, default=False
-        Use the signed norm difference of the slides.
+        Use the signed norm difference of the paper.
 
     Returns
     -------

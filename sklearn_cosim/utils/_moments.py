@@ -58,9 +58,14 @@ class GramMoments:
             In float64.
         """
         F = F.toarray() if sparse.issparse(F) else np.asarray(F)
-        F = F.astype(np.float64, copy=False)
-        total = F @ self.m1
-        sq = np.einsum("ij,ij->i", F @ self.m2, F)
+        n = F.shape[0]
+        # rows padded to whole micro-tiles of the BLAS kernels: a row's
+        # result must not depend on where it sits in the block (identical
+        # rows get identical moments, whatever the tiling)
+        padded = np.zeros((-(-n // 64) * 64, F.shape[1]))
+        padded[:n] = F
+        total = np.einsum("ij,j->i", padded, self.m1)[:n]
+        sq = np.einsum("ij,ij->i", padded @ self.m2, padded)[:n]
         count = np.full(F.shape[0], float(self.n))
         if self_raw is not None:
             inside = np.isfinite(self_raw)

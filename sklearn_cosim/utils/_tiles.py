@@ -297,7 +297,7 @@ class TopKTracker:
     def __init__(self, n_rows, k, n_available, exact=False):
         self.n_rows, self.k, self.n_available = n_rows, k, n_available
         self.exact = exact
-        self.kk = k if exact else min(k + max(k, 8), n_available)
+        self.kk = k if exact else min(k + max(k // 2, 4), n_available)
         self.val = None
         self.ind = np.full((n_rows, self.kk), -1, dtype=np.intp)
         self.seen = 0

@@ -20,7 +20,7 @@ from sklearn_cosim.diagnostics import (
     k_occurrence,
     robin_hood_index,
 )
-from sklearn_cosim.diagnostics._hubness import _all_measures
+from sklearn_cosim.diagnostics._k_occurrence import _all_measures
 from sklearn_cosim.neighbors import SimilarityNeighbors
 
 

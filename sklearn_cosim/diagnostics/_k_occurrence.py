@@ -160,7 +160,7 @@ def _counts(X, n_neighbors, metric, metric_params, hubness, hubness_params, n_jo
     return counts, ind.shape[1], ind.shape[0]
 
 
-# -- measures of a k-occurrence vector (methods.md §6.1) ---------------------------
+# -- measures of a k-occurrence vector (see the user guide, "Hubness") ------------
 def _skewness(N, method="standard"):
     N = np.asarray(N, dtype=np.float64)
     if method == "truncnorm":
