@@ -307,7 +307,8 @@ def run(args):
         args.output = str(check_output_path(args.output, "--output"))
     X, frequencies = _load(args)
     n, d = X.shape
-    what = f"hubness (k={args.n_neighbors} neighbours of {n:,} rows), anisotropy"
+    k = args.n_neighbors
+    what = f"report: hubness (k={k} neighbours of {n:,} rows), anisotropy, norms"
     with progress(what, quiet=args.quiet):
         try:
             from sklearn_cosim.diagnostics import embedding_report
