@@ -20,6 +20,7 @@ from sklearn_cosim._cli.diagnose import RULES, interpret
 from sklearn_cosim.diagnostics import embedding_report
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+ENV.pop("PYTHONUNBUFFERED", None)  # buffered stdout, as in a user's shell
 
 
 def _run(*args, **kwargs):

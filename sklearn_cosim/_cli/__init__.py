@@ -82,7 +82,9 @@ def main(argv=None, *, prog=PROG):
     try:
         parser = build_parser(prog)
         args = parser.parse_args(argv)
-        return args.func(args) or 0
+        code = args.func(args) or 0
+        sys.stdout.flush()  # a closed pipe fails here, not at interpreter exit
+        return code
     except CLIError as exc:
         _print_error(f"error: {exc}")
         return 2

@@ -148,7 +148,7 @@ def _read_table(path, what, label_column=None):
 
 
 #: Header names that suggest a column of labels, not of features.
-_LABEL_NAMES = {"label", "labels", "class", "target", "y", "category"}
+_LABEL_NAMES = {"label", "labels", "class", "target", "category"}
 
 
 def _warn_label_like(names, path):
@@ -292,7 +292,8 @@ def load_table(path, what="data", label_column=None):
     """
     path = Path(path)
     if not path.is_file():
-        raise CLIError(f"{what} file {str(path)!r} does not exist")
+        problem = "is a folder" if path.is_dir() else "does not exist"
+        raise CLIError(f"{what} file {str(path)!r} {problem}")
     suffix = path.suffix.lower()
     labels = None
     try:
