@@ -68,15 +68,8 @@ def _load_task_data(args):
         return Xp, scores.astype(np.float64), f"{args.data} ({len(pairs)} pairs)"
     if args.pairs or args.scores:
         raise CLIError("--pairs and --scores are for --task pairs")
-    if y_in_file is not None:
-        y = y_in_file
-    elif args.labels is None:
-        raise CLIError(
-            "--data needs --labels (one class label per row), or --label-column "
-            "if a column of --data holds them"
-        )
-    else:
-        y = load_array(args.labels, "labels")
+    # _check_args made sure that one of them is given
+    y = y_in_file if y_in_file is not None else load_array(args.labels, "labels")
     if y.ndim == 2 and 1 in y.shape:
         y = y.ravel()
     if y.ndim != 1 or len(y) != len(X):
