@@ -7,97 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sklearn_cosim._cli import CLIError
-
-_FORMATS = ".npy, .npz, .csv, .txt or .parquet"
-
-
-def _numeric(line):
-    try:
-        [float(field) for field in line.split(",")]
-    except ValueError:
-        return False
-    return True
-
-
-def _read_table(path, what):
-    """Read a numeric (or, for labels, text) table from a .csv or .txt file.
-
-    A .csv file may start with a header line: a first line that is not
-    numeric above numeric lines, or one ``csv.Sniffer`` detects.
-    """
-    import csv
-
-    skiprows = 0
-    if path.suffix.lower() == ".csv":
-        with open(path, encoding="utf-8", newline="") as f:
-            sample = f.read(16384)
-        lines = sample.splitlines()
-        if len(lines) >= 2 and not _numeric(lines[0]) and _numeric(lines[1]):
-            skiprows = 1
-        else:
-            try:
-                skiprows = int(csv.Sniffer().has_header(sample))
-            except csv.Error:
-                skiprows = 0
-    delimiter = "," if path.suffix.lower() == ".csv" else None
-    dtypes = (np.float64,) if what == "data" else (np.float64, str)
-    for dtype in dtypes:
-        try:
-            return np.loadtxt(
-                path, delimiter=delimiter, skiprows=skiprows, dtype=dtype, ndmin=1
-            )
-        except ValueError as exc:
-            error = exc
-    raise ValueError(str(error).splitlines()[0])
-
-
-def load_array(path, what="data"):
-    """Load an array from .npy, .npz (first array), .csv/.txt or .parquet.
-
-    Errors become a one-line :class:`CLIError`.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"{what} file {str(path)!r} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            try:
-                data = np.load(path, allow_pickle=False)
-            except ValueError as exc:
-                if "pickle" not in str(exc):
-                    raise
-                raise ValueError(
-                    "not a NumPy .npy file of numbers (or it holds Python objects)"
-                ) from None
-        elif suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                if not archive.files:
-                    raise ValueError("the archive holds no array")
-                data = archive[archive.files[0]]
-        elif suffix in (".csv", ".txt"):
-            data = _read_table(path, what)
-        elif suffix == ".parquet":
-            try:
-                import pandas as pd
-
-                data = pd.read_parquet(path).to_numpy()
-            except ImportError as exc:
-                raise CLIError(
-                    f"reading .parquet needs pandas and pyarrow ({exc.name} is "
-                    "missing): pip install pandas pyarrow"
-                ) from None
-        else:
-            raise CLIError(f"{what} file {str(path)!r}: use {_FORMATS}")
-    except CLIError:
-        raise
-    except Exception as exc:  # any reader error is one line for the user
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise CLIError(f"cannot read {what} file {str(path)!r}: {message}") from None
-    if data.dtype == object:
-        raise CLIError(f"{what} file {str(path)!r} holds non-numeric objects")
-    return data
+from sklearn_cosim._cli import (
+    CLIError,
+    check_figure_path,
+    check_output_path,
+    progress,
+)
+from sklearn_cosim._cli._io import FORMATS as _FORMATS
+from sklearn_cosim._cli._io import load_array, load_table
 
 
 def _check_finite(X, what):
@@ -114,7 +31,8 @@ def _load_task_data(args):
         if args.labels or args.pairs or args.scores:
             raise CLIError("--labels, --pairs and --scores need --data")
         return _builtin(task, args.builtin, args.quick)
-    X = load_array(args.data, "data")
+    with progress(f"reading {args.data}", quiet=args.quiet):
+        X, y_in_file = load_table(args.data, "data", args.label_column)
     if X.ndim != 2:
         raise CLIError(f"--data must be a 2-D array, got shape {X.shape}")
     _check_finite(X, "--data")
@@ -150,9 +68,8 @@ def _load_task_data(args):
         return Xp, scores.astype(np.float64), f"{args.data} ({len(pairs)} pairs)"
     if args.pairs or args.scores:
         raise CLIError("--pairs and --scores are for --task pairs")
-    if args.labels is None:
-        raise CLIError("--data needs --labels (one class label per row)")
-    y = load_array(args.labels, "labels")
+    # _check_args made sure that one of them is given
+    y = y_in_file if y_in_file is not None else load_array(args.labels, "labels")
     if y.ndim == 2 and 1 in y.shape:
         y = y.ravel()
     if y.ndim != 1 or len(y) != len(X):
@@ -265,24 +182,76 @@ def _plot(results, path, title):
         plt.close(fig)
 
 
+def _check_args(args):
+    """Refuse bad options and unwritable outputs before any data is read."""
+    if args.cv < 2:
+        raise CLIError(f"--cv must be at least 2, got {args.cv}")
+    if args.n_neighbors is not None:
+        if args.n_neighbors < 1:
+            raise CLIError(f"--n-neighbors must be at least 1, got {args.n_neighbors}")
+        if args.task == "pairs":
+            raise CLIError("--n-neighbors is for --task classification and retrieval")
+    if args.builtin is not None and args.data is not None:
+        raise CLIError("--builtin is for runs without --data: give one of them")
+    args.builtin = "digits" if args.builtin is None else args.builtin
+    if args.label_column is not None:
+        if args.data is None:
+            raise CLIError("--label-column needs --data")
+        if args.labels is not None:
+            raise CLIError("give the labels once: --labels or --label-column")
+        if args.task == "pairs":
+            raise CLIError("--label-column is for --task classification and retrieval")
+    if (
+        args.data is not None
+        and args.task != "pairs"
+        and args.labels is None
+        and args.label_column is None
+    ):
+        raise CLIError(
+            "--data needs --labels (one class label per row), or --label-column "
+            "if a column of --data holds them"
+        )
+    if args.output:
+        args.output = str(check_output_path(args.output, "--output"))
+    if args.plot:
+        args.plot = str(check_figure_path(args.plot, "--plot"))
+
+
+def _check_task_data(args, y):
+    """Refuse, before cross-validating, what would make every score NaN."""
+    if args.task == "pairs":
+        if len(y) < 2 * args.cv:
+            raise CLIError(f"need at least {2 * args.cv} pairs for --cv={args.cv}")
+        return
+    _, counts = np.unique(y, return_counts=True)
+    if counts.min() < args.cv:
+        raise CLIError(
+            f"every class needs at least --cv={args.cv} samples; the smallest "
+            f"has {counts.min()}"
+        )
+    if args.task == "classification":
+        from sklearn.model_selection import StratifiedKFold
+
+        # The fold sizes do not depend on the shuffling (only which samples).
+        folds = StratifiedKFold(n_splits=args.cv).split(np.zeros(len(y)), y)
+        n_train = min(len(train) for train, _ in folds)
+        k = 5 if args.n_neighbors is None else args.n_neighbors
+        if k > n_train:
+            given = "" if args.n_neighbors is not None else " (the default)"
+            raise CLIError(
+                f"--n-neighbors={k}{given} is more than the {n_train} training "
+                f"samples of the smallest fold with --cv={args.cv}: use at most "
+                f"{n_train}"
+            )
+
+
 def run(args):
     """Run the comparison and print the ranked table."""
     from sklearn_cosim.model_selection import compare_similarities, default_grid
 
-    if args.cv < 2:
-        raise CLIError(f"--cv must be at least 2, got {args.cv}")
-    if args.n_neighbors is not None and args.n_neighbors < 1:
-        raise CLIError(f"--n-neighbors must be at least 1, got {args.n_neighbors}")
+    _check_args(args)
     X, y, source = _load_task_data(args)
-    if args.task != "pairs":
-        _, counts = np.unique(y, return_counts=True)
-        if counts.min() < args.cv:
-            raise CLIError(
-                f"every class needs at least --cv={args.cv} samples; the smallest "
-                f"has {counts.min()}"
-            )
-    elif len(y) < 2 * args.cv:
-        raise CLIError(f"need at least {2 * args.cv} pairs for --cv={args.cv}")
+    _check_task_data(args, y)
     grid = default_grid(args.task, quick=args.quick)
     what = {
         "classification": "k-NN accuracy",
@@ -330,6 +299,13 @@ def add_parser(subparsers):
     parser.add_argument("--data", help=f"embeddings, one per row: {_FORMATS}")
     parser.add_argument("--labels", help="class labels, one per row of --data")
     parser.add_argument(
+        "--label-column",
+        metavar="COLUMN",
+        help="the column of --data that holds the class labels (a header name, "
+        "or a number from 0, negative from the end); it is not used as a "
+        "feature",
+    )
+    parser.add_argument(
         "--pairs", help="--task pairs: n_pairs x 2 row indices into --data"
     )
     parser.add_argument("--scores", help="--task pairs: one judgement per pair")
@@ -343,8 +319,9 @@ def add_parser(subparsers):
     parser.add_argument(
         "--builtin",
         choices=("digits", "embeddings"),
-        default="digits",
-        help="built-in data without --data (classification, retrieval)",
+        default=None,
+        help="built-in data when there is no --data: digits (default) or "
+        "embeddings (classification, retrieval)",
     )
     parser.add_argument("--cv", type=int, default=5, help="number of folds (5)")
     parser.add_argument(

@@ -6,7 +6,7 @@
 import argparse
 import time
 
-from sklearn_cosim._cli import CLIError
+from sklearn_cosim._cli import CLIError, check_figure_path
 
 
 def _positive_int(text):
@@ -16,6 +16,18 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to 2**32 - 1, got {text!r}"
+        )
     return value
 
 
@@ -43,12 +55,35 @@ def add_parser(subparsers):
         ),
     )
     parser.add_argument(
-        "--output", metavar="PATH", help="write the five panels to this PNG file"
+        "--output",
+        metavar="PATH",
+        help="also draw the five panels into this image file (.png, .pdf, "
+        ".svg, ...; no extension: .png is added)",
     )
-    parser.add_argument("--n-users", type=_positive_int, default=20000)
-    parser.add_argument("--n-items", type=_positive_int, default=1000)
-    parser.add_argument("--n-clusters", type=_positive_int, default=5)
-    parser.add_argument("--n-components", type=_positive_int, default=50)
+    parser.add_argument(
+        "--n-users",
+        type=_positive_int,
+        default=20000,
+        help="simulated users, the rows of the interaction matrix (default: 20000)",
+    )
+    parser.add_argument(
+        "--n-items",
+        type=_positive_int,
+        default=1000,
+        help="simulated items, whose cosines the panels show (default: 1000)",
+    )
+    parser.add_argument(
+        "--n-clusters",
+        type=_positive_int,
+        default=5,
+        help="clusters of users and items (default: 5)",
+    )
+    parser.add_argument(
+        "--n-components",
+        type=_positive_int,
+        default=50,
+        help="embedding dimension of the linear autoencoder (default: 50)",
+    )
     parser.add_argument(
         "--alpha-product",
         type=_non_negative_float,
@@ -61,7 +96,12 @@ def add_parser(subparsers):
         default=100.0,
         help="lambda of objective (2) (default: 100)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="random seed of the simulation, 0 to 2**32 - 1 (default: 0)",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -78,10 +118,9 @@ def run(args):
             f"--n-users)={min(args.n_items, args.n_users)}"
         )
     if args.output is not None:
-        try:
-            import matplotlib
-        except ImportError:
-            raise CLIError("--output needs matplotlib: pip install matplotlib")
+        args.output = str(check_figure_path(args.output, "--output"))
+        import matplotlib
+
         matplotlib.use("Agg")
     start = time.perf_counter()
     result = steck_figure1(
