@@ -3,11 +3,13 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from sklearn_cosim.model_selection._classifier import PairedSimilarityClassifier
 from sklearn_cosim.model_selection._compare import compare_similarities, default_grid
 from sklearn_cosim.model_selection._paired import PairedSimilarity, stack_pairs
 
 __all__ = [
     "PairedSimilarity",
+    "PairedSimilarityClassifier",
     "compare_similarities",
     "default_grid",
     "stack_pairs",
