@@ -4,13 +4,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn_cosim.model_selection._classifier import PairedSimilarityClassifier
-from sklearn_cosim.model_selection._compare import compare_similarities, default_grid
+from sklearn_cosim.model_selection._compare import (
+    compare_similarities,
+    cross_validate_selection,
+    default_grid,
+    one_standard_error_rule,
+)
 from sklearn_cosim.model_selection._paired import PairedSimilarity, stack_pairs
 
 __all__ = [
     "PairedSimilarity",
     "PairedSimilarityClassifier",
     "compare_similarities",
+    "cross_validate_selection",
     "default_grid",
+    "one_standard_error_rule",
     "stack_pairs",
 ]
