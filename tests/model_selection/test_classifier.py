@@ -3,13 +3,27 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.metrics import make_scorer, precision_recall_curve, recall_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    make_scorer,
+    precision_recall_curve,
+    precision_score,
+    recall_score,
+)
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from sklearn_cosim.model_selection import (
     PairedSimilarity,
     PairedSimilarityClassifier,
     stack_pairs,
+)
+from sklearn_cosim.model_selection._classifier import (
+    _accuracy,
+    _balanced_accuracy,
+    _f1,
+    _recall_at_precision,
 )
 from sklearn_cosim.model_selection._synthetic import _make_similarity_pairs
 from sklearn_cosim.preprocessing import MeanCenterer
@@ -151,3 +165,33 @@ def test_bad_parameters():
         PairedSimilarityClassifier(min_precision=1.5).fit(X, y)
     with pytest.raises(ValueError, match="metric='nope'"):
         PairedSimilarityClassifier(metric="nope", cv=2).fit(X, y)
+
+
+@pytest.mark.parametrize("pos_label", [1, 0])
+def test_fast_objectives_match_scikit_learn(pos_label):
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        y_true = rng.integers(0, 2, size=30)
+        y_pred = rng.integers(0, 2, size=30) * rng.integers(0, 2)  # some constant
+        assert _accuracy(y_true, y_pred, pos_label=pos_label) == pytest.approx(
+            accuracy_score(y_true, y_pred)
+        )
+        # balanced accuracy does not depend on which class is positive
+        assert _balanced_accuracy(y_true, y_pred, pos_label=pos_label) == pytest.approx(
+            balanced_accuracy_score(y_true, y_pred)
+        )
+        assert _f1(y_true, y_pred, pos_label=pos_label) == pytest.approx(
+            f1_score(y_true, y_pred, pos_label=pos_label, zero_division=0)
+        )
+        precision = precision_score(
+            y_true, y_pred, pos_label=pos_label, zero_division=0
+        )
+        got = _recall_at_precision(
+            y_true, y_pred, min_precision=0.5, pos_label=pos_label, penalty=5
+        )
+        if precision >= 0.5:
+            assert got == pytest.approx(
+                recall_score(y_true, y_pred, pos_label=pos_label)
+            )
+        else:
+            assert got == pytest.approx(-5 - (0.5 - precision))
