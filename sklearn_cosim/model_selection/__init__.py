@@ -11,6 +11,7 @@ from sklearn_cosim.model_selection._compare import (
     one_standard_error_rule,
 )
 from sklearn_cosim.model_selection._paired import PairedSimilarity, stack_pairs
+from sklearn_cosim.model_selection._plot import plot_similarity_calibration
 
 __all__ = [
     "PairedSimilarity",
@@ -19,5 +20,6 @@ __all__ = [
     "cross_validate_selection",
     "default_grid",
     "one_standard_error_rule",
+    "plot_similarity_calibration",
     "stack_pairs",
 ]
