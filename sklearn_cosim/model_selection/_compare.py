@@ -79,6 +79,13 @@ def default_grid(task="classification", *, quick=False):
     ranks like cosine, sqeuclidean like euclidean). Hubness reductions are
     combined with cosine and the first two preprocessors only.
 
+    With these grids, :func:`compare_similarities` selects by default the
+    simplest candidate within one standard error of the best
+    (:func:`one_standard_error_rule`, whose complexity order is none <
+    centering, layer norm < PC removal < whitening, cosine < dot, euclidean
+    < other measures, no hubness reduction < one); pass it as ``refit`` to
+    :class:`~sklearn.model_selection.GridSearchCV` for the same rule there.
+
     Read more in the :ref:`User Guide <model_selection>`.
 
     Parameters
@@ -98,6 +105,7 @@ def default_grid(task="classification", *, quick=False):
     See Also
     --------
     compare_similarities : Runs the grid.
+    one_standard_error_rule : The selection rule.
 
     Examples
     --------
