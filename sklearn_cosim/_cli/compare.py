@@ -415,20 +415,23 @@ def _report_selection(results, args, binary):
     print("\n".join(f"    {line}" if line else "" for line in code))
 
 
+def _selection_options(args, grid):
+    """Keyword arguments shared by compare_similarities and the nested CV."""
+    return {
+        "task": args.task,
+        "candidates": grid,
+        "cv": args.cv,
+        "n_neighbors": args.n_neighbors,
+        "selection": args.selection.replace("-", "_"),
+        "n_jobs": args.n_jobs,
+        "random_state": args.random_state,
+    }
+
+
 def _report_nested(X, y, grid, args):
     from sklearn_cosim.model_selection import cross_validate_selection
 
-    nested = cross_validate_selection(
-        X,
-        y,
-        task=args.task,
-        candidates=grid,
-        cv=args.cv,
-        n_neighbors=args.n_neighbors,
-        selection=args.selection.replace("-", "_"),
-        n_jobs=args.n_jobs,
-        random_state=args.random_state,
-    )
+    nested = cross_validate_selection(X, y, **_selection_options(args, grid))
     name = next(k for k in nested if k.startswith("mean_test_"))[len("mean_test_") :]
     print(
         f"\nnested {args.cv}-fold CV estimate of the whole selection: {name} "
@@ -491,14 +494,8 @@ def run(args):
         results = compare_similarities(
             X,
             y,
-            task=args.task,
-            candidates=grid,
-            cv=args.cv,
-            n_neighbors=args.n_neighbors,
-            selection=args.selection.replace("-", "_"),
-            n_jobs=args.n_jobs,
+            **_selection_options(args, grid),
             verbose=0 if args.quiet else 2,
-            random_state=args.random_state,
             as_frame=False,
         )
     except ValueError as exc:

@@ -12,12 +12,13 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import TunedThresholdClassifierCV, check_cv
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from sklearn_cosim.metrics import SimilarityMeasure
 from sklearn_cosim.model_selection._paired import (
     _DTYPES,
     PairedSimilarity,
+    _check_fitted_pairs,
     _refuse_3d,
 )
 from sklearn_cosim.utils._param_validation import (
@@ -359,10 +360,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         similarities : ndarray of shape (n_pairs,)
             The raw similarities; compare them with :attr:`threshold_`.
         """
-        check_is_fitted(self)
-        _refuse_3d(X)
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
-        return self.estimator_.decision_function(X)
+        return self.estimator_.decision_function(_check_fitted_pairs(self, X))
 
     def predict(self, X):
         """Predict ``classes_[1]`` where the similarity is ``>= threshold_``.
@@ -393,9 +391,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_pairs, 2)
             Probabilities of ``classes_[0]`` and ``classes_[1]``.
         """
-        check_is_fitted(self)
-        _refuse_3d(X)
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
+        X = _check_fitted_pairs(self, X)
         return self.calibrated_classifier_.predict_proba(X)
 
     def predict_log_proba(self, X):

@@ -392,19 +392,26 @@ def _setup(X, y, task, candidates, cv, n_neighbors, scoring, random_state):
     return estimator, candidate_list, scorers, cv, binary
 
 
+#: Parameter constraints shared by compare_similarities and
+#: cross_validate_selection.
+_COMPARE_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like", None],
+    "task": [StrOptions(set(_TASKS))],
+    "candidates": [dict, list, None],
+    "cv": ["cv_object"],
+    "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
+    "scoring": [str, callable, dict, None],
+    "selection": [StrOptions({"one_se", "best"}), callable],
+    "n_jobs": [Integral, None],
+    "random_state": ["random_state"],
+}
+
+
 @validate_params(
     {
-        "X": ["array-like", "sparse matrix"],
-        "y": ["array-like", None],
-        "task": [StrOptions(set(_TASKS))],
-        "candidates": [dict, list, None],
-        "cv": ["cv_object"],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
-        "scoring": [str, callable, dict, None],
-        "selection": [StrOptions({"one_se", "best"}), callable],
-        "n_jobs": [Integral, None],
+        **_COMPARE_CONSTRAINTS,
         "verbose": ["verbose"],
-        "random_state": ["random_state"],
         "as_frame": ["boolean", StrOptions({"auto"})],
     },
     prefer_skip_nested_validation=False,  # candidates hold estimators
@@ -654,18 +661,7 @@ def compare_similarities(
 
 
 @validate_params(
-    {
-        "X": ["array-like", "sparse matrix"],
-        "y": ["array-like", None],
-        "task": [StrOptions(set(_TASKS))],
-        "candidates": [dict, list, None],
-        "cv": ["cv_object"],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
-        "scoring": [str, callable, dict, None],
-        "selection": [StrOptions({"one_se", "best"}), callable],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
-    },
+    _COMPARE_CONSTRAINTS,
     prefer_skip_nested_validation=False,  # candidates hold estimators
 )
 def cross_validate_selection(

@@ -59,6 +59,13 @@ def _check_numeric_y(y):
             )
 
 
+def _check_fitted_pairs(estimator, X):
+    """`X` validated against a fitted pair estimator (2-D, same width)."""
+    check_is_fitted(estimator)
+    _refuse_3d(X)
+    return validate_data(estimator, X, reset=False, dtype=_DTYPES)
+
+
 def _correlation(y_true, y_pred, scoring):
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
@@ -323,10 +330,7 @@ class PairedSimilarity(BaseEstimator):
         similarities : ndarray of shape (n_pairs,)
             Similarities in float64 (larger is more similar).
         """
-        check_is_fitted(self)
-        _refuse_3d(X)
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
-        U, V = _halves(X)
+        U, V = _halves(_check_fitted_pairs(self, X))
         U = np.asarray(self._transform(U), dtype=np.float64)
         V = np.asarray(self._transform(V), dtype=np.float64)
         return np.asarray(
