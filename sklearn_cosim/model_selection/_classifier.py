@@ -360,7 +360,8 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         similarities : ndarray of shape (n_pairs,)
             The raw similarities; compare them with :attr:`threshold_`.
         """
-        return self.estimator_.decision_function(_check_fitted_pairs(self, X))
+        X = _check_fitted_pairs(self, X)  # before reading estimator_
+        return self.estimator_.decision_function(X)
 
     def predict(self, X):
         """Predict ``classes_[1]`` where the similarity is ``>= threshold_``.
