@@ -136,6 +136,8 @@ def test_bad_file_subprocess(files, command):
             "one number per pair",
         ),  # fmt: skip
         (["--cv", "1"], "--cv must be at least 2"),
+        (["--objective", "f1", "--quick"], "--objective is for --task pairs"),
+        (["--candidates", "nope", "--quick"], "'nope' matches no candidate"),
     ],
 )
 def test_compare_errors_are_one_line(files, capsys, monkeypatch, args, match):

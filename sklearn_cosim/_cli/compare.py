@@ -476,6 +476,8 @@ def run(args):
     elif len(y) < 2 * args.cv:
         raise CLIError(f"need at least {2 * args.cv} pairs for --cv={args.cv}")
     binary = _binary_pairs(y, args)
+    if args.objective is not None and not binary:
+        raise CLIError("--objective is for --task pairs with binary labels")
     grid = _select_candidates(
         default_grid(args.task, quick=args.quick), args.candidates
     )

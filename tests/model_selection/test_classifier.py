@@ -165,6 +165,16 @@ def test_bad_parameters():
         PairedSimilarityClassifier(min_precision=1.5).fit(X, y)
     with pytest.raises(ValueError, match="metric='nope'"):
         PairedSimilarityClassifier(metric="nope", cv=2).fit(X, y)
+    with pytest.raises(ValueError, match="preprocessor must be a transformer"):
+        PairedSimilarityClassifier(preprocessor="bad", cv=2).fit(X, y)
+
+
+def test_explicit_thresholds(train_test):
+    (X, y, _), _ = train_test
+    grid = np.linspace(-0.4, 1.0, 15)
+    clf = PairedSimilarityClassifier(thresholds=grid, cv=3).fit(X, y)
+    assert clf.threshold_ in grid
+    assert clf.threshold_ == pytest.approx(0.3, abs=0.051)
 
 
 @pytest.mark.parametrize("pos_label", [1, 0])
