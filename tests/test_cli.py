@@ -2,6 +2,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -135,6 +136,8 @@ def test_bad_file_subprocess(files, command):
             "one number per pair",
         ),  # fmt: skip
         (["--cv", "1"], "--cv must be at least 2"),
+        (["--objective", "f1", "--quick"], "--objective is for --task pairs"),
+        (["--candidates", "nope", "--quick"], "'nope' matches no candidate"),
     ],
 )
 def test_compare_errors_are_one_line(files, capsys, monkeypatch, args, match):
@@ -150,3 +153,132 @@ def test_diagnose_end_to_end(files):
     assert result.returncode == 0, result.stderr
     assert "60 embeddings x 6 dimensions" in result.stdout
     assert len(result.stdout.splitlines()) > 2
+
+
+@pytest.fixture(scope="module")
+def binary_pairs(tmp_path_factory):
+    from sklearn_cosim.model_selection._synthetic import _make_similarity_pairs
+
+    tmp = tmp_path_factory.mktemp("binary")
+    X, ratings = _make_similarity_pairs(n_pairs=90, n_features=6, random_state=0)
+    np.save(tmp / "E.npy", np.vstack([X[:, :6], X[:, 6:]]))
+    np.save(tmp / "P.npy", np.column_stack([np.arange(90), np.arange(90, 180)]))
+    np.savetxt(tmp / "L.txt", (ratings > 0.4).astype(int), fmt="%d")
+    return tmp
+
+
+def test_compare_binary_pairs_thresholds_selection_and_code(
+    binary_pairs, tmp_path, capsys, monkeypatch
+):
+    from sklearn_cosim.model_selection import PairedSimilarityClassifier
+    from sklearn_cosim.preprocessing import MeanCenterer
+
+    monkeypatch.chdir(binary_pairs)
+    out = tmp_path / "r.csv"
+    args = ["compare", "--task", "pairs", "--data", "E.npy", "--pairs", "P.npy"]
+    args += ["--scores", "L.txt", "--cv", "3", "--quiet", "--output", str(out)]
+    args += ["--candidates", "none+cosine,center+cosine", "--objective", "f1"]
+    assert main(args) == 0
+    stdout = capsys.readouterr().out
+    head = stdout.splitlines()[1].split()
+    assert head[:3] == ["rank", "candidate", "neg_brier_score"]
+    assert "threshold" in head and "tied" in head
+    rows = stdout.split("-----\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split()[0] for line in rows] == ["1", "2"]
+    assert [line.split()[1] == "*" for line in rows].count(True) == 1
+    assert "selected (*): MeanCenterer() | cosine | objective=f1" in stdout
+    header = out.read_text().splitlines()[0].split(",")
+    assert {"mean_threshold", "std_threshold", "selected", "tied"} <= set(header)
+    # the printed code rebuilds the selected pipeline
+    code = stdout.split("Rebuild it in Python:")[1].split("results written")[0]
+    namespace = {}
+    exec(textwrap.dedent(code), namespace)
+    expected = PairedSimilarityClassifier(preprocessor=MeanCenterer(), objective="f1")
+    assert repr(namespace["model"]) == repr(expected)
+
+
+def test_compare_candidates_subset_and_errors(files, capsys, monkeypatch):
+    monkeypatch.chdir(files)
+    base = ["compare", "--data", "X.csv", "--labels", "y.csv", "--cv", "2"]
+    base += ["--quick", "--quiet"]
+    assert main([*base, "--candidates", "*+dot"]) == 0
+    table = capsys.readouterr().out.split("selected")[0]
+    assert table.count("| dot") == 3 and "| cosine" not in table
+    assert main([*base, "--candidates", "none+cosine,bogus"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "'bogus' matches no candidate" in err and "center+cosine" in err
+
+
+def test_compare_random_state_n_jobs_and_nested(files, capsys, monkeypatch):
+    monkeypatch.chdir(files)
+    base = ["compare", "--data", "X.csv", "--labels", "y.csv", "--cv", "3"]
+    base += ["--quiet", "--candidates", "none+cosine,none+dot", "--n-jobs", "2"]
+    tables = []
+    for seed in ("0", "1"):
+        assert main([*base, "--random-state", seed]) == 0
+        tables.append(capsys.readouterr().out.split("selected")[0])
+    assert tables[0] != tables[1]  # other folds
+    assert main([*base, "--nested", "--selection", "best"]) == 0
+    stdout = capsys.readouterr().out
+    assert "nested 3-fold CV estimate of the whole selection: accuracy" in stdout
+    assert "the best mean score" in stdout
+
+
+def test_python_code_rebuilds_pipelines():
+    from sklearn.base import clone
+
+    from sklearn_cosim._cli.compare import python_code
+    from sklearn_cosim.model_selection._compare import _estimator, _full_params
+    from sklearn_cosim.preprocessing import PrincipalComponentRemover
+
+    for task in ("classification", "retrieval"):
+        est = _estimator(task, 7)
+        params = {
+            "preprocessor": PrincipalComponentRemover(n_components=2),
+            "metric": "radial_cosine",
+            "metric_params": {"beta": 0.5},
+        }
+        est = clone(est).set_params(**_full_params(est, params))
+        namespace = {}
+        exec(python_code(est), namespace)
+        assert repr(namespace["model"].get_params()) == repr(est.get_params())
+
+
+def test_plot_axis_starts_at_zero():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_cosim._cli.compare import _bar_figure
+
+    results = {
+        "candidate": np.array(["a", "b"], dtype=object),
+        "mean_test_accuracy": np.array([0.9, 0.8]),
+        "std_test_accuracy": np.array([0.01, 0.02]),
+    }
+    fig = _bar_figure(results, "t")
+    assert fig.axes[0].get_xlim()[0] == 0.0
+    plt.close(fig)
+    loss = {
+        "candidate": results["candidate"],
+        "mean_test_neg_brier_score": np.array([-0.05, -0.2]),
+        "std_test_neg_brier_score": np.array([0.01, 0.02]),
+    }
+    fig = _bar_figure(loss, "t")
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] == 0.0
+    assert "lower is better" in ax.get_xlabel()
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths == pytest.approx([0.05, 0.2])  # the loss, positive
+    plt.close(fig)
+    corr = {
+        "candidate": results["candidate"],
+        "mean_test_spearman": np.array([0.5, -0.3]),
+        "std_test_spearman": np.array([0.1, 0.1]),
+    }
+    fig = _bar_figure(corr, "t")
+    assert fig.axes[0].get_xlim()[0] < -0.3  # negative scores stay visible
+    plt.close(fig)

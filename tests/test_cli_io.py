@@ -196,8 +196,11 @@ def test_compare_with_label_column_equals_separate_labels(files, tmp_path):
     )
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
 
-    def scores(out):  # candidate and score columns, without timings
-        return [line.rsplit(maxsplit=2)[0] for line in out.splitlines()[3:]]
+    def scores(out):  # the table's candidate and score columns, without timings
+        lines = out.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("---"))
+        table = lines[start + 1 : lines.index("", start)]
+        return [line.rsplit(maxsplit=2)[0] for line in table]
 
     assert scores(a.stdout) == scores(b.stdout)
 

@@ -105,7 +105,11 @@ def _builtin(task, name, quick):
 
 
 def format_table(results):
-    """The ranked results of ``compare_similarities`` as text."""
+    """The ranked results of ``compare_similarities`` as text.
+
+    The selected candidate is marked with ``*`` after its rank; ``tied``
+    says which candidates are not significantly different from it.
+    """
     cols = results.columns if hasattr(results, "columns") else list(results)
     scores = [c[len("mean_test_") :] for c in cols if c.startswith("mean_test_")]
     labels = [str(c) for c in results["candidate"]]
@@ -117,15 +121,27 @@ def format_table(results):
         ]
         for s in scores
     }
+    if "mean_threshold" in cols:
+        scores.append("threshold")
+        cells["threshold"] = [
+            f"{m:.4g} ± {d:.2g}"
+            for m, d in zip(results["mean_threshold"], results["std_threshold"])
+        ]
     score_w = {s: max(len(s), *(len(c) for c in cells[s])) for s in scores}
-    head = f"{'rank':>4}  {'candidate':<{width}}"
+    selected = results["selected"] if "selected" in cols else [False] * len(labels)
+    tied = results["tied"] if "tied" in cols else None
+    head = f"{'rank':>5}  {'candidate':<{width}}"
     head += "".join(f"  {s:>{score_w[s]}}" for s in scores)
+    head += "   tied" if tied is not None else ""
     head += f"  {'fit (s)':>8}  {'score (s)':>9}"
     lines = [head, "-" * len(head)]
     fit, score = results["mean_fit_time"], results["mean_score_time"]
     for i, label in enumerate(labels):
-        line = f"{int(results['rank'][i]):>4}  {label:<{width}}"
+        mark = "*" if selected[i] else " "
+        line = f"{int(results['rank'][i]):>4} {mark} {label:<{width}}"
         line += "".join(f"  {cells[s][i]:>{score_w[s]}}" for s in scores)
+        if tied is not None:
+            line += f"  {'yes' if tied[i] else 'no':>5}"
         line += f"  {float(fit[i]):>8.3f}  {float(score[i]):>9.3f}"
         lines.append(line)
     return "\n".join(lines)
@@ -150,6 +166,32 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _bar_figure(results, title):
+    """Bar chart of the first score, its axis from 0 (losses shown positive)."""
+    import matplotlib.pyplot as plt
+
+    cols = list(results.keys())
+    score = next(c for c in cols if c.startswith("mean_test_"))
+    name = score[len("mean_test_") :]
+    labels = [str(c) for c in results["candidate"]][::-1]
+    mean = np.asarray(results[score], dtype=float)[::-1]
+    std = np.asarray(results[f"std_test_{name}"], dtype=float)[::-1]
+    xlabel = f"{name} (mean ± std over folds)"
+    if name.startswith("neg_"):  # a loss: plot it positive, lower is better
+        mean = -mean
+        xlabel = f"{name[4:]} (mean ± std over folds, lower is better)"
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(labels) + 1.2))
+    ax.barh(np.arange(len(labels)), mean, xerr=std, color="tab:blue", alpha=0.8)
+    ax.set_yticks(np.arange(len(labels)), labels, fontsize=8)
+    finite = np.isfinite(mean)
+    low = float(np.min(mean[finite] - std[finite])) if finite.any() else 0.0
+    ax.set_xlim(min(0.0, low - 0.05 * abs(low)), None)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def _plot(results, path, title):
     try:
         import matplotlib
@@ -158,22 +200,7 @@ def _plot(results, path, title):
         import matplotlib.pyplot as plt
     except ImportError:
         raise CLIError("--plot needs matplotlib: pip install matplotlib") from None
-    cols = list(results.keys())
-    score = next(c for c in cols if c.startswith("mean_test_"))
-    name = score[len("mean_test_") :]
-    labels = [str(c) for c in results["candidate"]][::-1]
-    mean = np.asarray(results[score], dtype=float)[::-1]
-    std = np.asarray(results[f"std_test_{name}"], dtype=float)[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(labels) + 1.2))
-    ax.barh(np.arange(len(labels)), mean, xerr=std, color="tab:blue", alpha=0.8)
-    ax.set_yticks(np.arange(len(labels)), labels, fontsize=8)
-    finite = mean[np.isfinite(mean)]
-    if finite.size:
-        low = float(np.min(finite - std[np.isfinite(mean)]))
-        ax.set_xlim(max(low - 0.05 * abs(low), -1.0), None)
-    ax.set_xlabel(f"{name} (mean ± std over folds)")
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
+    fig = _bar_figure(results, title)
     try:
         fig.savefig(path)
     except (OSError, ValueError) as exc:
@@ -245,6 +272,171 @@ def _check_task_data(args, y):
             )
 
 
+#: Short names of the default grids' preprocessors, for ``--candidates``.
+_SHORT = {
+    "MeanCenterer": "center",
+    "PrincipalComponentRemover": "pcr",
+    "Whitener": "whiten",
+    "LayerNormalizer": "layernorm",
+}
+
+
+def candidate_name(candidate):
+    """Short name of a candidate for ``--candidates``, e.g. ``center+cosine``."""
+    pre = candidate.get("preprocessor")
+    pre = "none" if pre is None or isinstance(pre, str) else type(pre).__name__
+    metric = candidate.get("metric", "cosine")
+    metric = metric if isinstance(metric, str) else getattr(metric, "__name__", "?")
+    name = f"{_SHORT.get(pre, pre.lower())}+{metric}"
+    if candidate.get("hubness") is not None:
+        name += f"+{candidate['hubness']}"
+    return name
+
+
+def _select_candidates(grid, patterns):
+    """The candidates of `grid` whose short name matches one of `patterns`."""
+    from fnmatch import fnmatchcase
+
+    from sklearn.model_selection import ParameterGrid
+
+    candidates = list(ParameterGrid(grid))
+    if patterns is None:
+        return grid
+    names = [candidate_name(c) for c in candidates]
+    chosen = set()
+    for pattern in (p.strip() for p in patterns.split(",")):
+        hits = {i for i, n in enumerate(names) if fnmatchcase(n, pattern)}
+        if not pattern or not hits:
+            raise CLIError(
+                f"--candidates: {pattern!r} matches no candidate; the grid has "
+                + ", ".join(dict.fromkeys(names))
+            )
+        chosen |= hits
+    return [{k: [v] for k, v in candidates[i].items()} for i in sorted(chosen)]
+
+
+def _public_module(cls):
+    """The public module that exports `cls` (its module without private parts)."""
+    import importlib
+
+    parts = cls.__module__.split(".")
+    for end in range(1, len(parts) + 1):
+        if parts[end - 1].startswith("_"):
+            break
+        module = ".".join(parts[:end])
+        if getattr(importlib.import_module(module), cls.__name__, None) is cls:
+            return module
+    return cls.__module__
+
+
+def _code(obj, imports):
+    """Python source that rebuilds `obj` (estimators with changed parameters)."""
+    import inspect
+
+    from sklearn.base import BaseEstimator
+
+    if isinstance(obj, BaseEstimator):
+        cls = type(obj)
+        imports.add((_public_module(cls), cls.__name__))
+        signature = inspect.signature(cls.__init__).parameters
+        args = []
+        for key, value in obj.get_params(deep=False).items():
+            default = signature[key].default if key in signature else None
+            if repr(value) != repr(default):
+                args.append(f"{key}={_code(value, imports)}")
+        return f"{cls.__name__}({', '.join(args)})"
+    if isinstance(obj, (list, tuple)):
+        inner = ", ".join(_code(v, imports) for v in obj)
+        if isinstance(obj, tuple):
+            return f"({inner},)" if len(obj) == 1 else f"({inner})"
+        return f"[{inner}]"
+    if isinstance(obj, dict):
+        items = ", ".join(f"{k!r}: {_code(v, imports)}" for k, v in obj.items())
+        return "{" + items + "}"
+    return repr(obj.item() if isinstance(obj, np.generic) else obj)
+
+
+def python_code(estimator):
+    """Python source (imports and ``model = ...``) that rebuilds `estimator`."""
+    imports = set()
+    body = _code(estimator, imports)
+    lines = [f"from {module} import {name}" for module, name in sorted(imports)]
+    return "\n".join([*lines, "", f"model = {body}"])
+
+
+def _selected_estimator(args, params, binary):
+    from sklearn.base import clone
+
+    from sklearn_cosim.model_selection._compare import _estimator, _full_params
+
+    n_neighbors = args.n_neighbors
+    if n_neighbors is None:
+        n_neighbors = 10 if args.task == "retrieval" else 5
+    estimator = _estimator(args.task, n_neighbors, binary)
+    return clone(estimator).set_params(**_full_params(estimator, params))
+
+
+def _report_selection(results, args, binary):
+    """Print the selected candidate, how it was chosen, and how to rebuild it."""
+    i = int(np.flatnonzero(results["selected"])[0])
+    rule = {
+        "one-se": "the simplest candidate within one standard error of the best",
+        "best": "the best mean score",
+    }[args.selection]
+    n_tied = int(np.sum(results["tied"])) - 1
+    print(f"\nselected (*): {results['candidate'][i]} ({rule}; --selection)")
+    print(
+        f"{n_tied} other candidate(s) tied with it (corrected paired t-test on "
+        "the folds, p >= 0.05)"
+    )
+    estimator = _selected_estimator(args, results["params"][i], binary)
+    print("\nRebuild it in Python:\n")
+    code = python_code(estimator).splitlines()
+    print("\n".join(f"    {line}" if line else "" for line in code))
+
+
+def _selection_options(args, grid):
+    """Keyword arguments shared by compare_similarities and the nested CV."""
+    return {
+        "task": args.task,
+        "candidates": grid,
+        "cv": args.cv,
+        "n_neighbors": args.n_neighbors,
+        "selection": args.selection.replace("-", "_"),
+        "n_jobs": args.n_jobs,
+        "random_state": args.random_state,
+    }
+
+
+def _report_nested(X, y, grid, args):
+    from sklearn_cosim.model_selection import cross_validate_selection
+
+    nested = cross_validate_selection(X, y, **_selection_options(args, grid))
+    name = next(k for k in nested if k.startswith("mean_test_"))[len("mean_test_") :]
+    print(
+        f"\nnested {args.cv}-fold CV estimate of the whole selection: {name} "
+        f"{nested[f'mean_test_{name}']:.4f} ± {nested[f'std_test_{name}']:.4f}"
+    )
+    print("selected in the outer folds: " + "; ".join(nested["selected"]))
+
+
+def _as_list(grid):
+    return grid if isinstance(grid, list) else [grid]
+
+
+def _binary_pairs(y, args):
+    """Whether pair labels are binary (similar or not); each class needs --cv."""
+    if args.task != "pairs" or np.unique(y).size != 2:
+        return False
+    counts = np.unique(y, return_counts=True)[1]
+    if counts.min() < args.cv:
+        raise CLIError(
+            f"binary pair labels: each class needs at least --cv={args.cv} pairs; "
+            f"the smallest has {counts.min()}"
+        )
+    return True
+
+
 def run(args):
     """Run the comparison and print the ranked table."""
     from sklearn_cosim.model_selection import compare_similarities, default_grid
@@ -252,28 +444,37 @@ def run(args):
     _check_args(args)
     X, y, source = _load_task_data(args)
     _check_task_data(args, y)
-    grid = default_grid(args.task, quick=args.quick)
+    binary = _binary_pairs(y, args)
+    if args.objective is not None and not binary:
+        raise CLIError("--objective is for --task pairs with binary labels")
+    grid = _select_candidates(
+        default_grid(args.task, quick=args.quick), args.candidates
+    )
+    if binary and args.objective is not None:
+        grid = [{**g, "objective": [args.objective]} for g in _as_list(grid)]
     what = {
         "classification": "k-NN accuracy",
         "retrieval": "same-class retrieval",
         "pairs": "rank correlation with the judgements",
     }[args.task]
+    if binary:
+        what = "similar or not: calibrated probabilities and tuned thresholds"
     title = f"{what}, {args.cv}-fold CV, on {source}"
     print(title, flush=True)
     try:
         results = compare_similarities(
             X,
             y,
-            task=args.task,
-            candidates=grid,
-            cv=args.cv,
-            n_neighbors=args.n_neighbors,
+            **_selection_options(args, grid),
             verbose=0 if args.quiet else 2,
             as_frame=False,
         )
     except ValueError as exc:
         raise CLIError(" ".join(str(exc).split())) from None
     print(format_table(results))
+    _report_selection(results, args, binary)
+    if args.nested:
+        _report_nested(X, y, grid, args)
     if args.output:
         _write_csv(results, args.output)
         print(f"results written to {args.output}")
@@ -329,6 +530,44 @@ def add_parser(subparsers):
         type=int,
         default=None,
         help="voting neighbours (5) or retrieval cut-off k (10)",
+    )
+    parser.add_argument(
+        "--candidates",
+        help="a subset of the grid: comma-separated short names or patterns "
+        "(preprocessor+measure[+hubness], e.g. 'none+cosine,center+*'); the "
+        "preprocessors are none, center, pcr, whiten, layernorm",
+    )
+    parser.add_argument(
+        "--selection",
+        choices=("one-se", "best"),
+        default="one-se",
+        help="select the simplest candidate within one standard error of the "
+        "best (one-se, default) or the best mean (best)",
+    )
+    parser.add_argument(
+        "--objective",
+        choices=("balanced_accuracy", "accuracy", "f1", "recall_at_precision"),
+        default=None,
+        help="binary --task pairs: what the similarity threshold maximises "
+        "(balanced_accuracy)",
+    )
+    parser.add_argument(
+        "--nested",
+        action="store_true",
+        help="also estimate the selected candidate's score by nested CV "
+        "(slower: --cv times the work)",
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="parallel jobs over the folds (-1: all cores)",
+    )
+    parser.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the folds (0)",
     )
     parser.add_argument("--output", help="write the table to this .csv file")
     parser.add_argument("--plot", help="save a bar chart (e.g. results.png)")

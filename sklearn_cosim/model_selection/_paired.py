@@ -43,6 +43,29 @@ def _refuse_3d(X):
         )
 
 
+def _check_numeric_y(y):
+    """Refuse non-numeric judgements (e.g. strings), naming ``y``."""
+    y_arr = np.asarray(y)
+    if y_arr.dtype.kind in "OUS":
+        bad = next(
+            (v for v in y_arr.ravel() if not isinstance(v, (int, float, np.number))),
+            None,
+        )
+        if y_arr.dtype.kind != "O" or bad is not None:
+            raise ValueError(
+                "y must hold numeric similarity judgements, got non-numeric "
+                f"values such as {bad!r} (dtype {y_arr.dtype}). For labels such "
+                "as 'similar' / 'not similar' use PairedSimilarityClassifier."
+            )
+
+
+def _check_fitted_pairs(estimator, X):
+    """`X` validated against a fitted pair estimator (2-D, same width)."""
+    check_is_fitted(estimator)
+    _refuse_3d(X)
+    return validate_data(estimator, X, reset=False, dtype=_DTYPES)
+
+
 def _correlation(y_true, y_pred, scoring):
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
@@ -269,6 +292,7 @@ class PairedSimilarity(BaseEstimator):
         if y is None:
             X = validate_data(self, X, dtype=_DTYPES)
         else:
+            _check_numeric_y(y)
             X, y = validate_data(self, X, y, dtype=_DTYPES, y_numeric=True)
         U, V = _halves(X)
         self.effective_metric_params_ = check_metric(
@@ -308,10 +332,7 @@ class PairedSimilarity(BaseEstimator):
         similarities : ndarray of shape (n_pairs,)
             Similarities in float64 (larger is more similar).
         """
-        check_is_fitted(self)
-        _refuse_3d(X)
-        X = validate_data(self, X, reset=False, dtype=_DTYPES)
-        U, V = _halves(X)
+        U, V = _halves(_check_fitted_pairs(self, X))
         U = np.asarray(self._transform(U), dtype=np.float64)
         V = np.asarray(self._transform(V), dtype=np.float64)
         return np.asarray(
@@ -337,6 +358,7 @@ class PairedSimilarity(BaseEstimator):
         score : float
             Spearman's rho (or Pearson's r, see `scoring`), in [-1, 1].
         """
+        _check_numeric_y(y)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D, got shape {y.shape}.")

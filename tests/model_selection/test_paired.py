@@ -135,3 +135,15 @@ def test_constant_predictions_warn():
     X = np.tile([1.0, 0.0, 2.0, 0.0], (6, 1))
     with pytest.warns(UndefinedMetricWarning, match="undefined"):
         assert PairedSimilarity().fit(X).score(X, np.arange(6.0)) == 0.0
+
+
+@pytest.mark.parametrize(
+    "y", [np.array(list("abcd")), np.array(list("abcd"), dtype=object), [b"a"] * 4]
+)
+def test_string_y_is_refused(y):
+    X = np.random.default_rng(0).normal(size=(4, 4))
+    with pytest.raises(ValueError, match="y must hold numeric similarity"):
+        PairedSimilarity().fit(X, y)
+    est = PairedSimilarity().fit(X)
+    with pytest.raises(ValueError, match="y must hold numeric similarity"):
+        est.score(X, y)
