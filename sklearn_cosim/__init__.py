@@ -9,18 +9,39 @@ choice in :class:`~sklearn.pipeline.Pipeline` and
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from typing import TYPE_CHECKING
+
+from sklearn_cosim.utils._lazy import attach
+
 __version__ = "0.1.0.dev0"
 
-from sklearn_cosim import (
-    datasets,
-    decomposition,
-    diagnostics,
-    metrics,
-    model_selection,
-    neighbors,
-    preprocessing,
-    text,
+# The subpackages are imported on first use (PEP 562), so that
+# ``import sklearn_cosim`` stays cheap: ``sklearn_cosim.neighbors`` and
+# ``from sklearn_cosim.neighbors import SimilarityNeighbors`` work as usual.
+_SUBPACKAGES = (
+    "datasets",
+    "decomposition",
+    "diagnostics",
+    "metrics",
+    "model_selection",
+    "neighbors",
+    "preprocessing",
+    "text",
 )
+
+__getattr__, __dir__ = attach(__name__, _SUBPACKAGES)
+
+if TYPE_CHECKING:  # static analysers and IDEs see the subpackages
+    from sklearn_cosim import (
+        datasets,
+        decomposition,
+        diagnostics,
+        metrics,
+        model_selection,
+        neighbors,
+        preprocessing,
+        text,
+    )
 
 __all__ = [
     "__version__",
