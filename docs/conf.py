@@ -32,6 +32,9 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+# the numpydoc docstrings describe each parameter; the annotations (for static
+# checkers) would only repeat them, less precisely, in the signatures
+autodoc_typehints = "none"
 default_role = "literal"
 
 html_theme = "pydata_sphinx_theme"

@@ -3,6 +3,7 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn_cosim.metrics._measures import SimilarityMeasure, _row_norms64
 from sklearn_cosim.neighbors import SimilarityNeighbors
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
 
 
 def _check_frequencies(frequencies, n_samples):
@@ -38,7 +40,7 @@ def _spearman(a, b):
     {"X": ["array-like", "sparse matrix"], "frequencies": ["array-like"]},
     prefer_skip_nested_validation=True,
 )
-def norm_frequency_correlation(X, frequencies):
+def norm_frequency_correlation(X: MatrixLike, frequencies: ArrayLike) -> float:
     """Spearman correlation between vector norms and log frequencies.
 
     Embeddings trained with a dot-product objective tend to give frequent
@@ -91,15 +93,15 @@ def norm_frequency_correlation(X, frequencies):
     prefer_skip_nested_validation=False,
 )
 def frequency_bias(
-    X,
-    frequencies,
+    X: MatrixLike,
+    frequencies: ArrayLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    fraction=0.1,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: str | Callable = "cosine",
+    metric_params: dict | None = None,
+    fraction: float = 0.1,
+    n_jobs: int | None = None,
+) -> dict:
     """Similarity of frequent vs rare items to their nearest neighbours.
 
     The seed's frequency-bias check (after Zhou et al. 2022, who find that

@@ -18,6 +18,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike
 
 _DTYPES = [np.float64, np.float32]
 
@@ -63,7 +64,7 @@ def _correlation(y_true, y_pred, scoring):
     {"U": ["array-like"], "V": ["array-like", None]},
     prefer_skip_nested_validation=True,
 )
-def stack_pairs(U, V=None):
+def stack_pairs(U: ArrayLike, V: ArrayLike | None = None) -> np.ndarray:
     """Put the two embeddings of each pair side by side, ``[u | v]``.
 
     This is the input layout of :class:`PairedSimilarity`. It is 2-D
@@ -245,7 +246,13 @@ class PairedSimilarity(BaseEstimator):
         return pre
 
     @_fit_context(prefer_skip_nested_validation=False)  # preprocessor is an estimator
-    def fit(self, X, y=None, *, corpus=None):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike | None = None,
+        *,
+        corpus: ArrayLike | None = None,
+    ) -> "PairedSimilarity":
         """Fit the preprocessor on the embeddings of the pairs (or on `corpus`).
 
         Parameters
@@ -293,7 +300,7 @@ class PairedSimilarity(BaseEstimator):
             return Z
         return self.preprocessor_.transform(Z)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Similarity of the two embeddings of each pair, after preprocessing.
 
         Parameters
@@ -319,7 +326,7 @@ class PairedSimilarity(BaseEstimator):
             dtype=np.float64,
         )
 
-    def score(self, X, y):
+    def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """Correlation of the predicted similarities with the judgements `y`.
 
         Parameters

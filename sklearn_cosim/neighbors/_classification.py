@@ -25,6 +25,7 @@ from sklearn_cosim.neighbors._weights import (
     neighbor_weights,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
 
 
 class SimilarityKNeighborsClassifier(
@@ -124,7 +125,7 @@ class SimilarityKNeighborsClassifier(
         self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
-    def fit(self, X, y):
+    def fit(self, X: MatrixLike, y: ArrayLike) -> "SimilarityKNeighborsClassifier":
         """Store the training samples and their labels.
 
         Parameters
@@ -165,7 +166,9 @@ class SimilarityKNeighborsClassifier(
         check_weights(self.weights, self._measure)
         return self
 
-    def predict_proba(self, X=None):
+    def predict_proba(
+        self, X: MatrixLike | None = None
+    ) -> np.ndarray | list[np.ndarray]:
         """Class probabilities: the weighted share of each class among the neighbours.
 
         Parameters
@@ -198,7 +201,7 @@ class SimilarityKNeighborsClassifier(
             probas.append(proba)
         return probas if self.outputs_2d_ else probas[0]
 
-    def predict(self, X=None):
+    def predict(self, X: MatrixLike | None = None) -> np.ndarray:
         """Predict the class with the largest weighted vote.
 
         Parameters

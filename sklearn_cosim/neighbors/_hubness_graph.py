@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_cosim.neighbors._hubness import MP_SIGMA_FLOOR, SCALE_FLOOR
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
 
 _DEFAULT_K = 7
 
@@ -192,7 +193,9 @@ class HubnessReductionTransformer(
         return stats, k, (indptr, indices, data, rows)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> "HubnessReductionTransformer":
         """Learn the scale of every training sample from its stored neighbours.
 
         Parameters
@@ -224,7 +227,7 @@ class HubnessReductionTransformer(
         self._n_features_out = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> sparse.csr_matrix:
         """Re-weight a graph of queries (rows) against the training samples.
 
         Parameters
@@ -264,7 +267,9 @@ class HubnessReductionTransformer(
             return out.toarray()
         return out
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> sparse.csr_matrix:
         """Fit to the training graph, then re-weight it.
 
         Parameters

@@ -22,6 +22,7 @@ from sklearn_cosim.neighbors._weights import (
     neighbor_weights,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
 
 
 class SimilarityKNeighborsRegressor(
@@ -113,7 +114,7 @@ class SimilarityKNeighborsRegressor(
         self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
-    def fit(self, X, y):
+    def fit(self, X: MatrixLike, y: ArrayLike) -> "SimilarityKNeighborsRegressor":
         """Store the training samples and their targets.
 
         Parameters
@@ -143,7 +144,7 @@ class SimilarityKNeighborsRegressor(
         check_weights(self.weights, self._measure)
         return self
 
-    def predict(self, X=None):
+    def predict(self, X: MatrixLike | None = None) -> np.ndarray:
         """Predict the weighted mean target of the neighbours.
 
         Parameters

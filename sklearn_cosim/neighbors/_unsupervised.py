@@ -14,6 +14,7 @@ from sklearn_cosim.neighbors._base import (
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.utils._param_validation import Interval, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
 
 
 class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
@@ -129,7 +130,7 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: ArrayLike | None = None) -> "SimilarityNeighbors":
         """Index the samples to search.
 
         Parameters

@@ -14,6 +14,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_cosim.utils._param_validation import Interval, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike
 
 __all__ = ["SentenceEmbedder"]
 
@@ -145,7 +146,9 @@ class SentenceEmbedder(
         self.show_progress_bar = show_progress_bar
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X=None, y=None):
+    def fit(
+        self, X: ArrayLike | None = None, y: ArrayLike | None = None
+    ) -> "SentenceEmbedder":
         """Load the model.
 
         Parameters
@@ -175,7 +178,7 @@ class SentenceEmbedder(
         self.n_features_out_ = int(getter())
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Embed the texts.
 
         Parameters
