@@ -15,10 +15,8 @@ from sklearn_cosim.utils._lazy import attach
 
 __version__ = "0.1.0.dev0"
 
-# The subpackages are imported on first use (PEP 562), so that
-# ``import sklearn_cosim`` stays cheap: ``sklearn_cosim.neighbors`` and
-# ``from sklearn_cosim.neighbors import SimilarityNeighbors`` work as usual.
-_SUBPACKAGES = (
+__all__ = [
+    "__version__",
     "datasets",
     "decomposition",
     "diagnostics",
@@ -27,9 +25,12 @@ _SUBPACKAGES = (
     "neighbors",
     "preprocessing",
     "text",
-)
+]
 
-__getattr__, __dir__ = attach(__name__, _SUBPACKAGES)
+# The subpackages are imported on first use (PEP 562), so that
+# ``import sklearn_cosim`` stays cheap: ``sklearn_cosim.neighbors`` and
+# ``from sklearn_cosim.neighbors import SimilarityNeighbors`` work as usual.
+__getattr__, __dir__ = attach(__name__, __all__[1:])
 
 if TYPE_CHECKING:  # static analysers and IDEs see the subpackages
     from sklearn_cosim import (
@@ -42,15 +43,3 @@ if TYPE_CHECKING:  # static analysers and IDEs see the subpackages
         preprocessing,
         text,
     )
-
-__all__ = [
-    "__version__",
-    "datasets",
-    "decomposition",
-    "diagnostics",
-    "metrics",
-    "model_selection",
-    "neighbors",
-    "preprocessing",
-    "text",
-]
