@@ -21,7 +21,8 @@ def _public_callables():
         yield name, inspect.unwrap(func)
     for name, cls in all_estimators():
         for attr, member in vars(cls).items():
-            if not attr.startswith("_") and inspect.isfunction(member):
+            public = not attr.startswith("_") or attr == "__init__"
+            if public and inspect.isfunction(member):
                 yield f"{name}.{attr}", inspect.unwrap(member)
 
 

@@ -19,7 +19,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
-from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, RandomStateLike
 
 #: Named rescalings ``D`` accepted by :meth:`LinearAutoencoder.rescaled`.
 RESCALINGS = (
@@ -375,18 +375,18 @@ class LinearAutoencoder(
 
     def __init__(
         self,
-        n_components=None,
+        n_components: int | None = None,
         *,
-        alpha=1.0,
-        regularization="product",
-        column_weighting=None,
-        propensity_exponent=0.5,
-        svd_solver="auto",
-        tol=0.0,
-        iterated_power="auto",
-        n_oversamples=10,
-        random_state=None,
-    ):
+        alpha: float = 1.0,
+        regularization: str = "product",
+        column_weighting: str | None = None,
+        propensity_exponent: float = 0.5,
+        svd_solver: str = "auto",
+        tol: float = 0.0,
+        iterated_power: int | str = "auto",
+        n_oversamples: int = 10,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.n_components = n_components
         self.alpha = alpha
         self.regularization = regularization

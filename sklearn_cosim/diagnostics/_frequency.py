@@ -3,7 +3,6 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,7 +12,7 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn_cosim.metrics._measures import SimilarityMeasure, _row_norms64
 from sklearn_cosim.neighbors import SimilarityNeighbors
 from sklearn_cosim.utils._param_validation import Interval, validate_params
-from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 def _check_frequencies(frequencies, n_samples):
@@ -97,7 +96,7 @@ def frequency_bias(
     frequencies: ArrayLike,
     *,
     n_neighbors: int = 10,
-    metric: str | Callable = "cosine",
+    metric: MetricLike = "cosine",
     metric_params: dict | None = None,
     fraction: float = 0.1,
     n_jobs: int | None = None,

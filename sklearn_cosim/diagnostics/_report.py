@@ -3,7 +3,6 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
@@ -27,7 +26,12 @@ from sklearn_cosim.utils._param_validation import (
     StrOptions,
     validate_params,
 )
-from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, RandomStateLike
+from sklearn_cosim.utils._typing import (
+    ArrayLike,
+    MatrixLike,
+    MetricLike,
+    RandomStateLike,
+)
 
 
 class EmbeddingReport(dict):
@@ -92,7 +96,7 @@ def embedding_report(
     X: MatrixLike,
     *,
     n_neighbors: int = 10,
-    metric: str | Callable = "cosine",
+    metric: MetricLike = "cosine",
     metric_params: dict | None = None,
     hubness: str | None = None,
     hubness_params: dict | None = None,

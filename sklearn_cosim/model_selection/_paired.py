@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -18,7 +19,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
-from sklearn_cosim.utils._typing import ArrayLike
+from sklearn_cosim.utils._typing import ArrayLike, MetricLike
 
 _DTYPES = [np.float64, np.float32]
 
@@ -223,12 +224,12 @@ class PairedSimilarity(BaseEstimator):
 
     def __init__(
         self,
-        metric="cosine",
+        metric: MetricLike = "cosine",
         *,
-        metric_params=None,
-        preprocessor=None,
-        scoring="spearman",
-    ):
+        metric_params: dict | None = None,
+        preprocessor: Any = None,
+        scoring: str = "spearman",
+    ) -> None:
         self.metric = metric
         self.metric_params = metric_params
         self.preprocessor = preprocessor

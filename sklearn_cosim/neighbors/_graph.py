@@ -20,7 +20,7 @@ from sklearn_cosim.neighbors._base import (
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
-from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 class SimilarityKNeighborsTransformer(
@@ -110,15 +110,15 @@ class SimilarityKNeighborsTransformer(
     def __init__(
         self,
         *,
-        mode="distance",
-        n_neighbors=5,
-        metric="cosine",
-        metric_params=None,
-        hubness=None,
-        hubness_params=None,
-        query_normalize=False,
-        n_jobs=None,
-    ):
+        mode: str = "distance",
+        n_neighbors: int = 5,
+        metric: MetricLike = "cosine",
+        metric_params: dict | None = None,
+        hubness: str | None = None,
+        hubness_params: dict | None = None,
+        query_normalize: bool = False,
+        n_jobs: int | None = None,
+    ) -> None:
         self.mode = mode
         self.n_neighbors = n_neighbors
         self.metric = metric

@@ -136,7 +136,9 @@ class HubnessReductionTransformer(
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, method="mutual_proximity", *, n_neighbors=None):
+    def __init__(
+        self, method: str = "mutual_proximity", *, n_neighbors: int | None = None
+    ) -> None:
         self.method = method
         self.n_neighbors = n_neighbors
 

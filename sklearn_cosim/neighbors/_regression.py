@@ -3,6 +3,7 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Callable
 from numbers import Integral
 
 import numpy as np
@@ -22,7 +23,7 @@ from sklearn_cosim.neighbors._weights import (
     neighbor_weights,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
-from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 class SimilarityKNeighborsRegressor(
@@ -94,16 +95,16 @@ class SimilarityKNeighborsRegressor(
 
     def __init__(
         self,
-        n_neighbors=5,
+        n_neighbors: int = 5,
         *,
-        weights="uniform",
-        metric="cosine",
-        metric_params=None,
-        hubness=None,
-        hubness_params=None,
-        query_normalize=False,
-        n_jobs=None,
-    ):
+        weights: str | Callable[[np.ndarray], np.ndarray] | None = "uniform",
+        metric: MetricLike = "cosine",
+        metric_params: dict | None = None,
+        hubness: str | None = None,
+        hubness_params: dict | None = None,
+        query_normalize: bool = False,
+        n_jobs: int | None = None,
+    ) -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.metric = metric

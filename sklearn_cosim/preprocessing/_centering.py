@@ -121,7 +121,7 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {"copy": ["boolean"]}
 
-    def __init__(self, *, copy=True):
+    def __init__(self, *, copy: bool = True) -> None:
         self.copy = copy
 
     @_fit_context(prefer_skip_nested_validation=True)

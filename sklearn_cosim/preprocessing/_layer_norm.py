@@ -143,7 +143,7 @@ class LayerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "copy": ["boolean"],
     }
 
-    def __init__(self, *, eps=1e-5, copy=True):
+    def __init__(self, *, eps: float = 1e-5, copy: bool = True) -> None:
         self.eps = eps
         self.copy = copy
 

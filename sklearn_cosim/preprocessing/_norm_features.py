@@ -146,7 +146,9 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = dict(_PARAMETER_CONSTRAINTS)
 
-    def __init__(self, *, norm_transform="identity", norm_weight=1.0):
+    def __init__(
+        self, *, norm_transform: str = "identity", norm_weight: float = 1.0
+    ) -> None:
         self.norm_transform = norm_transform
         self.norm_weight = norm_weight
 

@@ -192,8 +192,13 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
     _parameter_constraints: dict = dict(_PARAMETER_CONSTRAINTS)
 
     def __init__(
-        self, n_components="auto", *, with_mean=True, project="centered", copy=True
-    ):
+        self,
+        n_components: int | str = "auto",
+        *,
+        with_mean: bool = True,
+        project: str = "centered",
+        copy: bool = True,
+    ) -> None:
         self.n_components = n_components
         self.with_mean = with_mean
         self.project = project

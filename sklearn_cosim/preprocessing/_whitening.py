@@ -259,8 +259,14 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     _parameter_constraints: dict = dict(_PARAMETER_CONSTRAINTS)
 
     def __init__(
-        self, n_components=None, *, method="pca", shrinkage=None, power=0.5, rtol=None
-    ):
+        self,
+        n_components: int | None = None,
+        *,
+        method: str = "pca",
+        shrinkage: float | str | None = None,
+        power: float = 0.5,
+        rtol: float | None = None,
+    ) -> None:
         self.n_components = n_components
         self.method = method
         self.shrinkage = shrinkage

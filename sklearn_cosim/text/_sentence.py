@@ -132,13 +132,13 @@ class SentenceEmbedder(
 
     def __init__(
         self,
-        model_name_or_path="sentence-transformers/all-MiniLM-L6-v2",
+        model_name_or_path: str = "sentence-transformers/all-MiniLM-L6-v2",
         *,
-        batch_size=32,
-        normalize=False,
-        device=None,
-        show_progress_bar=False,
-    ):
+        batch_size: int = 32,
+        normalize: bool = False,
+        device: str | None = None,
+        show_progress_bar: bool = False,
+    ) -> None:
         self.model_name_or_path = model_name_or_path
         self.batch_size = batch_size
         self.normalize = normalize

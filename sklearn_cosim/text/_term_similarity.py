@@ -3,8 +3,9 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -22,7 +23,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
-from sklearn_cosim.utils._typing import ArrayLike, Matrix, MatrixLike
+from sklearn_cosim.utils._typing import ArrayLike, Matrix, MatrixLike, MetricLike
 
 __all__ = ["TermSimilarity", "align_word_vectors", "term_similarity_matrix"]
 
@@ -390,7 +391,7 @@ default="dominant"
 )
 def align_word_vectors(
     vocabulary: Mapping[str, int],
-    word_vectors: Mapping[str, ArrayLike],
+    word_vectors: Any,
     *,
     dtype: DTypeLike = np.float64,
 ) -> np.ndarray:
@@ -479,7 +480,7 @@ def align_word_vectors(
 def term_similarity_matrix(
     word_vectors: MatrixLike,
     *,
-    metric: str | Callable = "cosine",
+    metric: MetricLike = "cosine",
     exponent: float = 2.0,
     threshold: float = 0.0,
     nonzero_limit: int | None = 100,
@@ -686,16 +687,16 @@ default=None
 
     def __init__(
         self,
-        word_vectors=None,
+        word_vectors: MatrixLike | None = None,
         *,
-        metric="cosine",
-        exponent=2.0,
-        threshold=0.0,
-        nonzero_limit=100,
-        positive_semidefinite="dominant",
-        column_order="index",
-        n_jobs=None,
-    ):
+        metric: MetricLike = "cosine",
+        exponent: float = 2.0,
+        threshold: float = 0.0,
+        nonzero_limit: int | None = 100,
+        positive_semidefinite: str | None = "dominant",
+        column_order: str = "index",
+        n_jobs: int | None = None,
+    ) -> None:
         self.word_vectors = word_vectors
         self.metric = metric
         self.exponent = exponent
