@@ -9,18 +9,11 @@ choice in :class:`~sklearn.pipeline.Pipeline` and
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-__version__ = "0.1.0.dev0"
+from typing import TYPE_CHECKING
 
-from sklearn_cosim import (
-    datasets,
-    decomposition,
-    diagnostics,
-    metrics,
-    model_selection,
-    neighbors,
-    preprocessing,
-    text,
-)
+from sklearn_cosim.utils._lazy import attach
+
+__version__ = "0.1.0.dev0"
 
 __all__ = [
     "__version__",
@@ -33,3 +26,20 @@ __all__ = [
     "preprocessing",
     "text",
 ]
+
+# The subpackages are imported on first use (PEP 562), so that
+# ``import sklearn_cosim`` stays cheap: ``sklearn_cosim.neighbors`` and
+# ``from sklearn_cosim.neighbors import SimilarityNeighbors`` work as usual.
+__getattr__, __dir__ = attach(__name__, __all__[1:])
+
+if TYPE_CHECKING:  # static analysers and IDEs see the subpackages
+    from sklearn_cosim import (
+        datasets,
+        decomposition,
+        diagnostics,
+        metrics,
+        model_selection,
+        neighbors,
+        preprocessing,
+        text,
+    )

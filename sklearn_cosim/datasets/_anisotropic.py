@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._typing import RandomStateLike
 
 
 @validate_params(
@@ -28,19 +29,19 @@ from sklearn_cosim.utils._param_validation import Interval, validate_params
     prefer_skip_nested_validation=True,
 )
 def make_anisotropic_embeddings(
-    n_samples=1000,
-    n_features=64,
+    n_samples: int = 1000,
+    n_features: int = 64,
     *,
-    n_clusters=8,
-    cluster_std=1.0,
-    common_direction=1.0,
-    spectrum_decay=0.5,
-    zipf_exponent=1.0,
-    norm_frequency_coupling=0.3,
-    n_hubs=5,
-    return_hubs=False,
-    random_state=None,
-):
+    n_clusters: int = 8,
+    cluster_std: float = 1.0,
+    common_direction: float = 1.0,
+    spectrum_decay: float = 0.5,
+    zipf_exponent: float = 1.0,
+    norm_frequency_coupling: float = 0.3,
+    n_hubs: int = 5,
+    return_hubs: bool = False,
+    random_state: RandomStateLike = None,
+) -> tuple[np.ndarray, ...]:
     """Generate embeddings with the failure modes of real ones, seeded.
 
     The rows are built in four steps:

@@ -10,6 +10,7 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._typing import ArrayLike, RandomStateLike
 
 # Number of matrix entries (users x items) drawn at once by the sampler; bounds
 # the temporary memory to about 8 bytes * 3 * _CHUNK_ENTRIES.
@@ -81,17 +82,17 @@ def _sample_without_replacement(log_weights_fn, n_items, counts, rng):
     prefer_skip_nested_validation=True,
 )
 def make_clustered_interactions(
-    n_users=20000,
-    n_items=1000,
-    n_clusters=5,
+    n_users: int = 20000,
+    n_items: int = 1000,
+    n_clusters: int = 5,
     *,
-    beta_item=(0.25, 1.5),
-    beta_user=0.5,
-    cluster_weights=None,
-    user_concentration=1.0,
-    max_items_per_user=None,
-    random_state=None,
-):
+    beta_item: tuple[float, float] = (0.25, 1.5),
+    beta_user: float = 0.5,
+    cluster_weights: ArrayLike | None = None,
+    user_concentration: float = 1.0,
+    max_items_per_user: int | None = None,
+    random_state: RandomStateLike = None,
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """Generate binary user-item interactions with clustered items.
 
     The simulation behind Figure 1 of Steck, Ekanadham & Kallus (2024):

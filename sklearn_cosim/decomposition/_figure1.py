@@ -3,7 +3,9 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -15,6 +17,7 @@ from sklearn_cosim.decomposition._linear_autoencoder import (
     LinearAutoencoder,
 )
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._typing import RandomStateLike
 
 _TITLES = {
     "identity": "obj. (1), D = I\nB = V diag(s)^(1/2)",
@@ -54,16 +57,16 @@ def _same_cluster_auc(similarity, labels):
     prefer_skip_nested_validation=True,
 )
 def steck_figure1(
-    n_users=20000,
-    n_items=1000,
-    n_clusters=5,
+    n_users: int = 20000,
+    n_items: int = 1000,
+    n_clusters: int = 5,
     *,
-    n_components=50,
-    alpha_product=10000.0,
-    alpha_factors=100.0,
-    rescalings=("identity", "sqrt_shrinkage", "inv_sqrt_shrinkage"),
-    random_state=0,
-):
+    n_components: int = 50,
+    alpha_product: float = 10000.0,
+    alpha_factors: float = 100.0,
+    rescalings: Sequence[str] = ("identity", "sqrt_shrinkage", "inv_sqrt_shrinkage"),
+    random_state: RandomStateLike = 0,
+) -> Bunch:
     """Compute the panels of Figure 1 of Steck, Ekanadham & Kallus (2024).
 
     Simulates clustered interactions with
@@ -186,7 +189,7 @@ def steck_figure1(
     )
 
 
-def plot_steck_figure1(result, *, axes=None, cmap="RdBu_r"):
+def plot_steck_figure1(result: Bunch, *, axes: Any = None, cmap: str = "RdBu_r") -> Any:
     """Draw the panels returned by :func:`steck_figure1` as heat maps.
 
     Requires matplotlib.

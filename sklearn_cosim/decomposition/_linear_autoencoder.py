@@ -19,6 +19,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, RandomStateLike
 
 #: Named rescalings ``D`` accepted by :meth:`LinearAutoencoder.rescaled`.
 RESCALINGS = (
@@ -374,18 +375,18 @@ class LinearAutoencoder(
 
     def __init__(
         self,
-        n_components=None,
+        n_components: int | None = None,
         *,
-        alpha=1.0,
-        regularization="product",
-        column_weighting=None,
-        propensity_exponent=0.5,
-        svd_solver="auto",
-        tol=0.0,
-        iterated_power="auto",
-        n_oversamples=10,
-        random_state=None,
-    ):
+        alpha: float = 1.0,
+        regularization: str = "product",
+        column_weighting: str | None = None,
+        propensity_exponent: float = 0.5,
+        svd_solver: str = "auto",
+        tol: float = 0.0,
+        iterated_power: int | str = "auto",
+        n_oversamples: int = 10,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.n_components = n_components
         self.alpha = alpha
         self.regularization = regularization
@@ -451,7 +452,7 @@ class LinearAutoencoder(
         return self.column_weights_[:, None] * A, B
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: ArrayLike | None = None) -> "LinearAutoencoder":
         """Fit the closed-form solution from the SVD of `X`.
 
         Parameters
@@ -523,7 +524,7 @@ class LinearAutoencoder(
         self.encoder_, self.decoder_ = self._factors(self.rescaling_)
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> np.ndarray:
         """Embed samples: ``(X - mean_) @ encoder_``, the user embeddings ``XA``.
 
         Parameters
@@ -550,7 +551,7 @@ class LinearAutoencoder(
             Z = Z - (self.mean_ @ self.encoder_).astype(X.dtype)
         return Z
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Map embeddings back to the item space: the scores ``Z Bᵀ``.
 
         ``inverse_transform(transform(X))`` is ``X A Bᵀ``, the reconstruction
@@ -591,7 +592,7 @@ class LinearAutoencoder(
         inv_w = np.divide(1.0, w, out=np.zeros_like(w), where=w != 0)
         return inv_w[:, None] * self.decoder_
 
-    def score(self, X, y=None):
+    def score(self, X: MatrixLike, y: ArrayLike | None = None) -> float:
         """Negative mean squared reconstruction error per sample.
 
         ``-‖X - inverse_transform(transform(X))‖_F² / n_samples``; higher is
@@ -624,7 +625,9 @@ class LinearAutoencoder(
         residual = np.asarray(X, dtype=np.float64) - reconstruction
         return -float(np.einsum("ij,ij->", residual, residual)) / X.shape[0]
 
-    def user_embeddings(self, X, *, space="latent", normalize=False):
+    def user_embeddings(
+        self, X: MatrixLike, *, space: str = "latent", normalize: bool = False
+    ) -> np.ndarray:
         """Return user embeddings (rows of `X`), in the latent or the item space.
 
         Parameters
@@ -657,7 +660,9 @@ class LinearAutoencoder(
             E = self.inverse_transform(E) - self.mean_.astype(E.dtype)
         return _normalize_rows(E) if normalize else E
 
-    def item_embeddings(self, *, space="latent", normalize=False):
+    def item_embeddings(
+        self, *, space: str = "latent", normalize: bool = False
+    ) -> np.ndarray:
         """Return item embeddings (columns of the training data).
 
         Parameters
@@ -688,7 +693,7 @@ class LinearAutoencoder(
             E = self.encoder_ @ self._unweighted_decoder().T
         return _normalize_rows(E) if normalize else E
 
-    def rescaled(self, d):
+    def rescaled(self, d: str | ArrayLike) -> "LinearAutoencoder":
         """Return the equally optimal solution ``(Â D, B̂ D⁻¹)`` of objective (1).
 
         ``Â B̂ᵀ`` and hence the objective value, the scores

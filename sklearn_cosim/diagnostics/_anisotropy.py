@@ -11,6 +11,7 @@ from scipy.special import logsumexp
 from sklearn.utils import check_array, check_random_state
 
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._typing import MatrixLike, RandomStateLike
 
 _CHUNK = 2**22  # entries per chunk of float64 work
 
@@ -41,7 +42,12 @@ def _rows_chunks(X):
     },
     prefer_skip_nested_validation=True,
 )
-def mean_cosine_similarity(X, *, max_samples=None, random_state=None):
+def mean_cosine_similarity(
+    X: MatrixLike,
+    *,
+    max_samples: int | None = None,
+    random_state: RandomStateLike = None,
+) -> float:
     """Mean cosine similarity of distinct pairs of samples (anisotropy).
 
     Computed exactly in O(n d) time and O(d) memory from the sum of the unit
@@ -101,7 +107,7 @@ def mean_cosine_similarity(X, *, max_samples=None, random_state=None):
     {"X": ["array-like", "sparse matrix"]},
     prefer_skip_nested_validation=True,
 )
-def partition_isotropy_score(X):
+def partition_isotropy_score(X: MatrixLike) -> float:
     """Partition-function isotropy of Mu & Viswanath (2018).
 
     ``I = min_c Z(c) / max_c Z(c)`` with ``Z(c) = sum_i exp(c . x_i)``, the
@@ -153,7 +159,7 @@ def partition_isotropy_score(X):
     {"X": ["array-like", "sparse matrix"]},
     prefer_skip_nested_validation=True,
 )
-def isotropy_score(X):
+def isotropy_score(X: MatrixLike) -> float:
     """IsoScore (Rudman et al. 2022): how evenly variance spreads over dimensions.
 
     With ``Sigma_D`` the variances of ``X`` along its principal axes (the

@@ -13,6 +13,7 @@ from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.neighbors import SimilarityNeighbors
 from sklearn_cosim.utils._linalg import row_norms64
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 def _check_frequencies(frequencies, n_samples):
@@ -39,7 +40,7 @@ def _spearman(a, b):
     {"X": ["array-like", "sparse matrix"], "frequencies": ["array-like"]},
     prefer_skip_nested_validation=True,
 )
-def norm_frequency_correlation(X, frequencies):
+def norm_frequency_correlation(X: MatrixLike, frequencies: ArrayLike) -> float:
     """Spearman correlation between vector norms and log frequencies.
 
     Embeddings trained with a dot-product objective tend to give frequent
@@ -92,15 +93,15 @@ def norm_frequency_correlation(X, frequencies):
     prefer_skip_nested_validation=False,
 )
 def frequency_bias(
-    X,
-    frequencies,
+    X: MatrixLike,
+    frequencies: ArrayLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    fraction=0.1,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    fraction: float = 0.1,
+    n_jobs: int | None = None,
+) -> dict:
     """Similarity of frequent vs rare items to their nearest neighbours.
 
     A frequency-bias check (after Zhou et al. 2022, who find that

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.utils import check_array
@@ -26,6 +27,12 @@ from sklearn_cosim.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn_cosim.utils._typing import (
+    ArrayLike,
+    MatrixLike,
+    MetricLike,
+    RandomStateLike,
+)
 
 
 class EmbeddingReport(dict):
@@ -41,7 +48,7 @@ class EmbeddingReport(dict):
     k_skewness  0.5123
     """
 
-    def to_string(self):
+    def to_string(self) -> str:
         """The report as a text table (floats with 4 significant digits).
 
         Returns
@@ -87,20 +94,20 @@ def _format(value):
     prefer_skip_nested_validation=False,
 )
 def embedding_report(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    frequencies=None,
-    hub_size=2,
-    max_samples=None,
-    random_state=None,
-    n_jobs=None,
-    as_frame=False,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    frequencies: ArrayLike | None = None,
+    hub_size: float = 2,
+    max_samples: int | None = None,
+    random_state: RandomStateLike = None,
+    n_jobs: int | None = None,
+    as_frame: bool = False,
+) -> Any:
     """Hubness, anisotropy, isotropy and frequency bias of an embedding space.
 
     One neighbour search (the engine of

@@ -5,6 +5,7 @@
 
 import re
 import warnings
+from collections.abc import Callable
 from math import comb
 from numbers import Integral, Real
 
@@ -20,6 +21,7 @@ from sklearn_cosim.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike
 
 __all__ = [
     "get_retrieval_scorer",
@@ -264,14 +266,14 @@ def _hits(y_true, neighbors, k, corpus_labels, similarities):
 @validate_params(_PARAMS, prefer_skip_nested_validation=True)
 @_fill_doc
 def recall_at_k(
-    y_true,
-    neighbors,
+    y_true: ArrayLike,
+    neighbors: ArrayLike,
     *,
-    k=None,
-    corpus_labels=None,
-    similarities=None,
-    no_relevant="skip",
-):
+    k: int | None = None,
+    corpus_labels: ArrayLike | None = None,
+    similarities: ArrayLike | None = None,
+    no_relevant: str = "skip",
+) -> float:
     """Recall at `k`: the share of a query's relevant items found in its top `k`.
 
     ``recall@k = |relevant in top k| / |relevant|``, averaged over queries.
@@ -317,14 +319,14 @@ def recall_at_k(
 @validate_params(_PARAMS, prefer_skip_nested_validation=True)
 @_fill_doc
 def precision_at_k(
-    y_true,
-    neighbors,
+    y_true: ArrayLike,
+    neighbors: ArrayLike,
     *,
-    k=None,
-    corpus_labels=None,
-    similarities=None,
-    no_relevant="skip",
-):
+    k: int | None = None,
+    corpus_labels: ArrayLike | None = None,
+    similarities: ArrayLike | None = None,
+    no_relevant: str = "skip",
+) -> float:
     """Precision at `k`: the share of a query's top `k` that is relevant.
 
     ``precision@k = |relevant in top k| / k``, averaged over queries. The
@@ -365,14 +367,14 @@ def precision_at_k(
 @validate_params(_PARAMS, prefer_skip_nested_validation=True)
 @_fill_doc
 def mean_reciprocal_rank(
-    y_true,
-    neighbors,
+    y_true: ArrayLike,
+    neighbors: ArrayLike,
     *,
-    k=None,
-    corpus_labels=None,
-    similarities=None,
-    no_relevant="skip",
-):
+    k: int | None = None,
+    corpus_labels: ArrayLike | None = None,
+    similarities: ArrayLike | None = None,
+    no_relevant: str = "skip",
+) -> float:
     """Mean reciprocal rank: the mean of ``1 / rank`` of the first relevant item.
 
     A query whose first relevant item is not in its top `k` scores 0.
@@ -419,14 +421,14 @@ def mean_reciprocal_rank(
 @validate_params(_PARAMS, prefer_skip_nested_validation=True)
 @_fill_doc
 def mean_average_precision(
-    y_true,
-    neighbors,
+    y_true: ArrayLike,
+    neighbors: ArrayLike,
     *,
-    k=None,
-    corpus_labels=None,
-    similarities=None,
-    no_relevant="skip",
-):
+    k: int | None = None,
+    corpus_labels: ArrayLike | None = None,
+    similarities: ArrayLike | None = None,
+    no_relevant: str = "skip",
+) -> float:
     """Mean average precision at `k` (MAP@k).
 
     For one query, ``AP@k = sum_{{i <= k}} P@i rel_i / min(k, n_relevant)``,
@@ -477,14 +479,14 @@ def mean_average_precision(
 @validate_params(_PARAMS, prefer_skip_nested_validation=True)
 @_fill_doc
 def ndcg_at_k(
-    y_true,
-    neighbors,
+    y_true: ArrayLike,
+    neighbors: ArrayLike,
     *,
-    k=None,
-    corpus_labels=None,
-    similarities=None,
-    no_relevant="skip",
-):
+    k: int | None = None,
+    corpus_labels: ArrayLike | None = None,
+    similarities: ArrayLike | None = None,
+    no_relevant: str = "skip",
+) -> float:
     """Normalized discounted cumulative gain at `k` (nDCG@k).
 
     ``DCG@k = sum_{{i <= k}} g_i / log2(i + 1)`` with the gain ``g_i`` the
@@ -592,7 +594,9 @@ class _RetrievalScorer:
     },
     prefer_skip_nested_validation=True,
 )
-def make_retrieval_scorer(metric="ndcg", *, k=10, no_relevant="skip"):
+def make_retrieval_scorer(
+    metric: str = "ndcg", *, k: int = 10, no_relevant: str = "skip"
+) -> Callable[..., float]:
     """Make a retrieval scorer for the ``scoring`` parameter of scikit-learn.
 
     The scorer ``scorer(estimator, X, y)`` measures how well the fitted
@@ -652,7 +656,7 @@ _NAME = re.compile(r"^(ndcg|recall|precision|mrr|map)(?:@(\d+))?$")
 
 
 @validate_params({"name": [str]}, prefer_skip_nested_validation=True)
-def get_retrieval_scorer(name):
+def get_retrieval_scorer(name: str) -> Callable[..., float]:
     """Return the retrieval scorer named ``"<metric>@<k>"``, e.g. ``"ndcg@10"``.
 
     `metric` is one of ``ndcg``, ``recall``, ``precision``, ``mrr``, ``map``;

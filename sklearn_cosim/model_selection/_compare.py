@@ -8,6 +8,7 @@ import time
 import warnings
 from functools import partial
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -40,6 +41,7 @@ from sklearn_cosim.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike, RandomStateLike
 
 _TASKS = ("classification", "retrieval", "pairs")
 
@@ -66,7 +68,7 @@ def _spearman(estimator, X, y):
     {"task": [StrOptions(set(_TASKS))], "quick": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
-def default_grid(task="classification", *, quick=False):
+def default_grid(task: str = "classification", *, quick: bool = False) -> list[dict]:
     """The default grid of preprocessing x measure (x hubness reduction).
 
     A list of parameter grids in the format of
@@ -417,20 +419,20 @@ _COMPARE_CONSTRAINTS = {
     prefer_skip_nested_validation=False,  # candidates hold estimators
 )
 def compare_similarities(
-    X,
-    y=None,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
     *,
-    task="classification",
-    candidates=None,
-    cv=5,
-    n_neighbors=None,
-    scoring=None,
-    selection="one_se",
-    n_jobs=None,
-    verbose=1,
-    random_state=0,
-    as_frame="auto",
-):
+    task: str = "classification",
+    candidates: list[dict] | None = None,
+    cv: Any = 5,
+    n_neighbors: int | None = None,
+    scoring: Any = None,
+    selection: Any = "one_se",
+    n_jobs: int | None = None,
+    verbose: int = 1,
+    random_state: RandomStateLike = 0,
+    as_frame: bool | str = "auto",
+) -> Any:
     """Rank post-processing x similarity choices by cross-validation.
 
     Every candidate -- a preprocessor, a measure with its parameters and,

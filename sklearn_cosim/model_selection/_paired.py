@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -18,6 +19,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike, MetricLike
 
 _DTYPES = [np.float64, np.float32]
 
@@ -86,7 +88,7 @@ def _correlation(y_true, y_pred, scoring):
     {"U": ["array-like"], "V": ["array-like", None]},
     prefer_skip_nested_validation=True,
 )
-def stack_pairs(U, V=None):
+def stack_pairs(U: ArrayLike, V: ArrayLike | None = None) -> np.ndarray:
     """Put the two embeddings of each pair side by side, ``[u | v]``.
 
     This is the input layout of :class:`PairedSimilarity`. It is 2-D
@@ -245,12 +247,12 @@ class PairedSimilarity(BaseEstimator):
 
     def __init__(
         self,
-        metric="cosine",
+        metric: MetricLike = "cosine",
         *,
-        metric_params=None,
-        preprocessor=None,
-        scoring="spearman",
-    ):
+        metric_params: dict | None = None,
+        preprocessor: Any = None,
+        scoring: str = "spearman",
+    ) -> None:
         self.metric = metric
         self.metric_params = metric_params
         self.preprocessor = preprocessor
@@ -268,7 +270,13 @@ class PairedSimilarity(BaseEstimator):
         return pre
 
     @_fit_context(prefer_skip_nested_validation=False)  # preprocessor is an estimator
-    def fit(self, X, y=None, *, corpus=None):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike | None = None,
+        *,
+        corpus: ArrayLike | None = None,
+    ) -> "PairedSimilarity":
         """Fit the preprocessor on the embeddings of the pairs (or on `corpus`).
 
         Parameters
@@ -319,7 +327,7 @@ class PairedSimilarity(BaseEstimator):
             return Z
         return self.preprocessor_.transform(Z)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Similarity of the two embeddings of each pair, after preprocessing.
 
         Parameters
@@ -342,7 +350,7 @@ class PairedSimilarity(BaseEstimator):
             dtype=np.float64,
         )
 
-    def score(self, X, y):
+    def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """Correlation of the predicted similarities with the judgements `y`.
 
         Parameters

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from collections.abc import Callable
 from numbers import Integral
 
 import numpy as np
@@ -25,6 +26,7 @@ from sklearn_cosim.neighbors._weights import (
     neighbor_weights,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 class SimilarityKNeighborsClassifier(
@@ -104,16 +106,16 @@ class SimilarityKNeighborsClassifier(
 
     def __init__(
         self,
-        n_neighbors=5,
+        n_neighbors: int = 5,
         *,
-        weights="uniform",
-        metric="cosine",
-        metric_params=None,
-        hubness=None,
-        hubness_params=None,
-        query_normalize=False,
-        n_jobs=None,
-    ):
+        weights: str | Callable[[np.ndarray], np.ndarray] | None = "uniform",
+        metric: MetricLike = "cosine",
+        metric_params: dict | None = None,
+        hubness: str | None = None,
+        hubness_params: dict | None = None,
+        query_normalize: bool = False,
+        n_jobs: int | None = None,
+    ) -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.metric = metric
@@ -124,7 +126,7 @@ class SimilarityKNeighborsClassifier(
         self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
-    def fit(self, X, y):
+    def fit(self, X: MatrixLike, y: ArrayLike) -> "SimilarityKNeighborsClassifier":
         """Store the training samples and their labels.
 
         Parameters
@@ -165,7 +167,9 @@ class SimilarityKNeighborsClassifier(
         check_weights(self.weights, self._measure)
         return self
 
-    def predict_proba(self, X=None):
+    def predict_proba(
+        self, X: MatrixLike | None = None
+    ) -> np.ndarray | list[np.ndarray]:
         """Class probabilities: the weighted share of each class among the neighbours.
 
         Parameters
@@ -198,7 +202,7 @@ class SimilarityKNeighborsClassifier(
             probas.append(proba)
         return probas if self.outputs_2d_ else probas[0]
 
-    def predict(self, X=None):
+    def predict(self, X: MatrixLike | None = None) -> np.ndarray:
         """Predict the class with the largest weighted vote.
 
         Parameters

@@ -5,6 +5,7 @@
 
 from numbers import Integral
 
+from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -19,6 +20,7 @@ from sklearn_cosim.neighbors._base import (
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 class SimilarityKNeighborsTransformer(
@@ -108,15 +110,15 @@ class SimilarityKNeighborsTransformer(
     def __init__(
         self,
         *,
-        mode="distance",
-        n_neighbors=5,
-        metric="cosine",
-        metric_params=None,
-        hubness=None,
-        hubness_params=None,
-        query_normalize=False,
-        n_jobs=None,
-    ):
+        mode: str = "distance",
+        n_neighbors: int = 5,
+        metric: MetricLike = "cosine",
+        metric_params: dict | None = None,
+        hubness: str | None = None,
+        hubness_params: dict | None = None,
+        query_normalize: bool = False,
+        n_jobs: int | None = None,
+    ) -> None:
         self.mode = mode
         self.n_neighbors = n_neighbors
         self.metric = metric
@@ -127,7 +129,9 @@ class SimilarityKNeighborsTransformer(
         self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
-    def fit(self, X, y=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> "SimilarityKNeighborsTransformer":
         """Index the samples.
 
         Parameters
@@ -154,7 +158,7 @@ class SimilarityKNeighborsTransformer(
         self._n_features_out = self.n_samples_fit_
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> sparse.csr_matrix:
         """Sparse graph of the neighbours of each sample of `X`.
 
         Parameters
@@ -173,7 +177,9 @@ class SimilarityKNeighborsTransformer(
             X, mode=self.mode, n_neighbors=self.n_neighbors + add_one
         )
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> sparse.csr_matrix:
         """Fit to `X`, then transform `X`.
 
         Parameters

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_cosim.neighbors._hubness import MP_SIGMA_FLOOR, SCALE_FLOOR
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
 
 _DEFAULT_K = 7
 
@@ -135,7 +136,9 @@ class HubnessReductionTransformer(
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, method="mutual_proximity", *, n_neighbors=None):
+    def __init__(
+        self, method: str = "mutual_proximity", *, n_neighbors: int | None = None
+    ) -> None:
         self.method = method
         self.n_neighbors = n_neighbors
 
@@ -192,7 +195,9 @@ class HubnessReductionTransformer(
         return stats, k, (indptr, indices, data, rows)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> "HubnessReductionTransformer":
         """Learn the scale of every training sample from its stored neighbours.
 
         Parameters
@@ -224,7 +229,7 @@ class HubnessReductionTransformer(
         self._n_features_out = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> sparse.csr_matrix:
         """Re-weight a graph of queries (rows) against the training samples.
 
         Parameters
@@ -264,7 +269,9 @@ class HubnessReductionTransformer(
             return out.toarray()
         return out
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> sparse.csr_matrix:
         """Fit to the training graph, then re-weight it.
 
         Parameters

@@ -3,6 +3,7 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Callable
 from numbers import Integral
 
 import numpy as np
@@ -22,6 +23,7 @@ from sklearn_cosim.neighbors._weights import (
     neighbor_weights,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 class SimilarityKNeighborsRegressor(
@@ -93,16 +95,16 @@ class SimilarityKNeighborsRegressor(
 
     def __init__(
         self,
-        n_neighbors=5,
+        n_neighbors: int = 5,
         *,
-        weights="uniform",
-        metric="cosine",
-        metric_params=None,
-        hubness=None,
-        hubness_params=None,
-        query_normalize=False,
-        n_jobs=None,
-    ):
+        weights: str | Callable[[np.ndarray], np.ndarray] | None = "uniform",
+        metric: MetricLike = "cosine",
+        metric_params: dict | None = None,
+        hubness: str | None = None,
+        hubness_params: dict | None = None,
+        query_normalize: bool = False,
+        n_jobs: int | None = None,
+    ) -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.metric = metric
@@ -113,7 +115,7 @@ class SimilarityKNeighborsRegressor(
         self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
-    def fit(self, X, y):
+    def fit(self, X: MatrixLike, y: ArrayLike) -> "SimilarityKNeighborsRegressor":
         """Store the training samples and their targets.
 
         Parameters
@@ -143,7 +145,7 @@ class SimilarityKNeighborsRegressor(
         check_weights(self.weights, self._measure)
         return self
 
-    def predict(self, X=None):
+    def predict(self, X: MatrixLike | None = None) -> np.ndarray:
         """Predict the weighted mean target of the neighbours.
 
         Parameters

@@ -14,6 +14,7 @@ from sklearn_cosim.neighbors._base import (
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.utils._param_validation import Interval, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 
 
 class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
@@ -109,16 +110,16 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_neighbors=5,
+        n_neighbors: int = 5,
         *,
-        radius=1.0,
-        metric="cosine",
-        metric_params=None,
-        hubness=None,
-        hubness_params=None,
-        query_normalize=False,
-        n_jobs=None,
-    ):
+        radius: float = 1.0,
+        metric: MetricLike = "cosine",
+        metric_params: dict | None = None,
+        hubness: str | None = None,
+        hubness_params: dict | None = None,
+        query_normalize: bool = False,
+        n_jobs: int | None = None,
+    ) -> None:
         self.n_neighbors = n_neighbors
         self.radius = radius
         self.metric = metric
@@ -129,7 +130,7 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         self.query_normalize = query_normalize
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: ArrayLike | None = None) -> "SimilarityNeighbors":
         """Index the samples to search.
 
         Parameters

@@ -9,13 +9,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_cosim.preprocessing._base import _reject_sparse
 from sklearn_cosim.utils._param_validation import _fit_context, validate_params
+from sklearn_cosim.utils._typing import ArrayLike
 
 
 @validate_params(
     {"X": ["array-like"], "copy": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
-def center(X, *, copy=True):
+def center(X: ArrayLike, *, copy: bool = True) -> np.ndarray:
     """Subtract the per-feature mean of `X` from each sample.
 
     Function twin of :class:`MeanCenterer`: ``center(X)`` equals
@@ -120,11 +121,11 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {"copy": ["boolean"]}
 
-    def __init__(self, *, copy=True):
+    def __init__(self, *, copy: bool = True) -> None:
         self.copy = copy
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> "MeanCenterer":
         """Compute the mean to subtract.
 
         Parameters
@@ -146,7 +147,7 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self._partial_fit(X, reset=True)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike | None = None) -> "MeanCenterer":
         """Update the mean with a batch of samples.
 
         Parameters
@@ -178,7 +179,7 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.n_samples_seen_ = n
         return self
 
-    def transform(self, X, copy=None):
+    def transform(self, X: ArrayLike, copy: bool | None = None) -> np.ndarray:
         """Subtract the fitted mean.
 
         Parameters
@@ -199,7 +200,7 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X -= self.mean_.astype(X.dtype, copy=False)
         return X
 
-    def inverse_transform(self, X, copy=None):
+    def inverse_transform(self, X: ArrayLike, copy: bool | None = None) -> np.ndarray:
         """Add the fitted mean back.
 
         Parameters

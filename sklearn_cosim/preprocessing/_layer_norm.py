@@ -15,6 +15,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike
 
 
 def _layer_normalize_inplace(X, eps):
@@ -36,7 +37,9 @@ def _layer_normalize_inplace(X, eps):
     },
     prefer_skip_nested_validation=True,
 )
-def layer_normalize(X, *, eps=1e-5, copy=True):
+def layer_normalize(
+    X: ArrayLike, *, eps: float = 1e-5, copy: bool = True
+) -> np.ndarray:
     """Standardise each sample across its features (layer normalisation).
 
     Function twin of :class:`LayerNormalizer`. See it for the formula.
@@ -140,12 +143,12 @@ class LayerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "copy": ["boolean"],
     }
 
-    def __init__(self, *, eps=1e-5, copy=True):
+    def __init__(self, *, eps: float = 1e-5, copy: bool = True) -> None:
         self.eps = eps
         self.copy = copy
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> "LayerNormalizer":
         """Only validate the input; nothing is learned.
 
         Parameters
@@ -165,7 +168,7 @@ class LayerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         validate_data(self, X, dtype=[np.float64, np.float32])
         return self
 
-    def transform(self, X, copy=None):
+    def transform(self, X: ArrayLike, copy: bool | None = None) -> np.ndarray:
         """Standardise each sample across its features.
 
         Parameters

@@ -18,6 +18,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike, Matrix, MatrixLike
 
 _PARAMETER_CONSTRAINTS = {
     "norm_transform": [StrOptions({"identity", "log", "log1p"})],
@@ -29,7 +30,9 @@ _PARAMETER_CONSTRAINTS = {
     {"X": ["array-like", "sparse matrix"], **_PARAMETER_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
-def add_norm_feature(X, *, norm_transform="identity", norm_weight=1.0):
+def add_norm_feature(
+    X: MatrixLike, *, norm_transform: str = "identity", norm_weight: float = 1.0
+) -> Matrix:
     """Replace each sample by its unit direction plus a standardised norm column.
 
     Function twin of :class:`NormFeatureAugmenter`: the norm feature is
@@ -143,7 +146,9 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = dict(_PARAMETER_CONSTRAINTS)
 
-    def __init__(self, *, norm_transform="identity", norm_weight=1.0):
+    def __init__(
+        self, *, norm_transform: str = "identity", norm_weight: float = 1.0
+    ) -> None:
         self.norm_transform = norm_transform
         self.norm_weight = norm_weight
 
@@ -162,7 +167,7 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
         return norms, norms
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: ArrayLike | None = None) -> "NormFeatureAugmenter":
         """Learn the mean and scale of the norm feature.
 
         Parameters
@@ -185,7 +190,7 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
         self.norm_scale_ = scale if scale > 0.0 else 1.0
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> Matrix:
         """Compute the unit directions and the standardised norm feature.
 
         Parameters
@@ -219,7 +224,9 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
     def _n_features_out(self):
         return self.n_features_in_ + 1
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Get output feature names for transformation.
 
         Parameters

@@ -19,6 +19,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
 
 _PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
@@ -33,8 +34,13 @@ _PARAMETER_CONSTRAINTS = {
     prefer_skip_nested_validation=True,
 )
 def remove_principal_components(
-    X, n_components="auto", *, with_mean=True, project="centered", copy=True
-):
+    X: MatrixLike,
+    n_components: int | str = "auto",
+    *,
+    with_mean: bool = True,
+    project: str = "centered",
+    copy: bool = True,
+) -> np.ndarray:
     """Remove the mean and the top principal directions of `X` (all-but-the-top).
 
     Function twin of :class:`PrincipalComponentRemover`:
@@ -186,15 +192,22 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
     _parameter_constraints: dict = dict(_PARAMETER_CONSTRAINTS)
 
     def __init__(
-        self, n_components="auto", *, with_mean=True, project="centered", copy=True
-    ):
+        self,
+        n_components: int | str = "auto",
+        *,
+        with_mean: bool = True,
+        project: str = "centered",
+        copy: bool = True,
+    ) -> None:
         self.n_components = n_components
         self.with_mean = with_mean
         self.project = project
         self.copy = copy
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> "PrincipalComponentRemover":
         """Estimate the mean and the directions to remove.
 
         Parameters
@@ -238,7 +251,7 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
         self.n_components_ = n_components
         return self
 
-    def transform(self, X, copy=None):
+    def transform(self, X: MatrixLike, copy: bool | None = None) -> np.ndarray:
         """Subtract the mean and project out the fitted directions.
 
         Parameters

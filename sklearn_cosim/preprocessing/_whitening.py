@@ -31,6 +31,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike
 
 _PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left"), None],
@@ -49,7 +50,15 @@ _PARAMETER_CONSTRAINTS = {
     {"X": ["array-like"], **_PARAMETER_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
-def whiten(X, n_components=None, *, method="pca", shrinkage=None, power=0.5, rtol=None):
+def whiten(
+    X: ArrayLike,
+    n_components: int | None = None,
+    *,
+    method: str = "pca",
+    shrinkage: float | str | None = None,
+    power: float = 0.5,
+    rtol: float | None = None,
+) -> np.ndarray:
     """Whiten `X`: center it and make its covariance the identity.
 
     Function twin of :class:`Whitener`: ``whiten(X, **params)`` equals
@@ -250,8 +259,14 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     _parameter_constraints: dict = dict(_PARAMETER_CONSTRAINTS)
 
     def __init__(
-        self, n_components=None, *, method="pca", shrinkage=None, power=0.5, rtol=None
-    ):
+        self,
+        n_components: int | None = None,
+        *,
+        method: str = "pca",
+        shrinkage: float | str | None = None,
+        power: float = 0.5,
+        rtol: float | None = None,
+    ) -> None:
         self.n_components = n_components
         self.method = method
         self.shrinkage = shrinkage
@@ -259,7 +274,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.rtol = rtol
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> "Whitener":
         """Estimate the mean, the covariance and the whitening matrix.
 
         Parameters
@@ -281,7 +296,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return self._partial_fit(X, reset=True, partial=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike | None = None) -> "Whitener":
         """Update the mean and covariance with a batch, then refit the whitening.
 
         Parameters
@@ -381,7 +396,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.whitening_ = whitening
         self.n_samples_seen_ = n
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Center and whiten `X` with the fitted statistics.
 
         Parameters
@@ -409,7 +424,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             np.matmul(centred, whitening, out=out[start : start + _CHUNK_ROWS])
         return out
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Map whitened data back to the input space.
 
         Exact on the kept subspace: directions that were dropped or null are
@@ -452,7 +467,9 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _n_features_out(self):
         return self.whitening_.shape[1]
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Get output feature names for transformation.
 
         Parameters

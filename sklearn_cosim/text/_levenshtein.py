@@ -3,6 +3,7 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
@@ -65,8 +66,13 @@ def _distances(a, la, b, lb):
     prefer_skip_nested_validation=True,
 )
 def levenshtein_similarity(
-    terms, other_terms=None, *, alpha=1.8, beta=5.0, max_distance=None
-):
+    terms: Sequence[str],
+    other_terms: Sequence[str] | None = None,
+    *,
+    alpha: float = 1.8,
+    beta: float = 5.0,
+    max_distance: int | None = None,
+) -> np.ndarray:
     """Levenshtein similarity ``alpha (1 - d / max(len))**beta`` between terms.
 
     ``d`` is the edit distance (insertions, deletions and substitutions of

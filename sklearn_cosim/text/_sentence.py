@@ -14,6 +14,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_cosim.utils._param_validation import Interval, _fit_context
+from sklearn_cosim.utils._typing import ArrayLike
 
 __all__ = ["SentenceEmbedder"]
 
@@ -131,13 +132,13 @@ class SentenceEmbedder(
 
     def __init__(
         self,
-        model_name_or_path="sentence-transformers/all-MiniLM-L6-v2",
+        model_name_or_path: str = "sentence-transformers/all-MiniLM-L6-v2",
         *,
-        batch_size=32,
-        normalize=False,
-        device=None,
-        show_progress_bar=False,
-    ):
+        batch_size: int = 32,
+        normalize: bool = False,
+        device: str | None = None,
+        show_progress_bar: bool = False,
+    ) -> None:
         self.model_name_or_path = model_name_or_path
         self.batch_size = batch_size
         self.normalize = normalize
@@ -145,7 +146,9 @@ class SentenceEmbedder(
         self.show_progress_bar = show_progress_bar
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X=None, y=None):
+    def fit(
+        self, X: ArrayLike | None = None, y: ArrayLike | None = None
+    ) -> "SentenceEmbedder":
         """Load the model.
 
         Parameters
@@ -175,7 +178,7 @@ class SentenceEmbedder(
         self.n_features_out_ = int(getter())
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Embed the texts.
 
         Parameters

@@ -3,9 +3,12 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Mapping
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy import linalg, sparse
 from sklearn.base import (
     BaseEstimator,
@@ -20,6 +23,7 @@ from sklearn_cosim.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from sklearn_cosim.utils._typing import ArrayLike, Matrix, MatrixLike, MetricLike
 
 __all__ = ["TermSimilarity", "align_word_vectors", "term_similarity_matrix"]
 
@@ -385,7 +389,12 @@ default="dominant"
     },
     prefer_skip_nested_validation=True,
 )
-def align_word_vectors(vocabulary, word_vectors, *, dtype=np.float64):
+def align_word_vectors(
+    vocabulary: Mapping[str, int],
+    word_vectors: Any,
+    *,
+    dtype: DTypeLike = np.float64,
+) -> np.ndarray:
     """Align word vectors with the column order of a vectorizer's vocabulary.
 
     The result has one row per column of the document-term matrices, as
@@ -469,17 +478,17 @@ def align_word_vectors(vocabulary, word_vectors, *, dtype=np.float64):
     prefer_skip_nested_validation=True,
 )
 def term_similarity_matrix(
-    word_vectors,
+    word_vectors: MatrixLike,
     *,
-    metric="cosine",
-    exponent=2.0,
-    threshold=0.0,
-    nonzero_limit=100,
-    positive_semidefinite="dominant",
-    symmetric=True,
-    column_order=None,
-    n_jobs=None,
-):
+    metric: MetricLike = "cosine",
+    exponent: float = 2.0,
+    threshold: float = 0.0,
+    nonzero_limit: int | None = 100,
+    positive_semidefinite: str | None = "dominant",
+    symmetric: bool = True,
+    column_order: ArrayLike | None = None,
+    n_jobs: int | None = None,
+) -> sparse.csr_matrix:
     """Build a sparse term-similarity matrix ``S`` for the soft cosine measure.
 
     For each term ``t1`` (a column, taken in `column_order`) the
@@ -678,16 +687,16 @@ default=None
 
     def __init__(
         self,
-        word_vectors=None,
+        word_vectors: MatrixLike | None = None,
         *,
-        metric="cosine",
-        exponent=2.0,
-        threshold=0.0,
-        nonzero_limit=100,
-        positive_semidefinite="dominant",
-        column_order="index",
-        n_jobs=None,
-    ):
+        metric: MetricLike = "cosine",
+        exponent: float = 2.0,
+        threshold: float = 0.0,
+        nonzero_limit: int | None = 100,
+        positive_semidefinite: str | None = "dominant",
+        column_order: str = "index",
+        n_jobs: int | None = None,
+    ) -> None:
         self.word_vectors = word_vectors
         self.metric = metric
         self.exponent = exponent
@@ -698,7 +707,7 @@ default=None
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: ArrayLike | None = None) -> "TermSimilarity":
         """Build the term-similarity matrix and its factor.
 
         Parameters
@@ -757,7 +766,7 @@ default=None
         )
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> Matrix:
         """Map documents to the space where the cosine is the soft cosine.
 
         Parameters

@@ -5,6 +5,7 @@
 
 import importlib
 import inspect
+from collections.abc import Callable
 
 from sklearn.base import BaseEstimator
 
@@ -37,7 +38,7 @@ def _public_objects():
     return sorted((name, mod, obj) for name, (mod, obj) in seen.items())
 
 
-def all_estimators():
+def all_estimators() -> list[tuple[str, type]]:
     """Public estimator classes of the library, sorted by name.
 
     Returns
@@ -60,7 +61,7 @@ def all_estimators():
     ]
 
 
-def all_functions():
+def all_functions() -> list[tuple[str, Callable]]:
     """Public functions of the library, sorted by name.
 
     Returns
