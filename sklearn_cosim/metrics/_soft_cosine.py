@@ -136,6 +136,11 @@ class SoftCosineMeasure(SimilarityMeasure):
                 "(shape (n_features, n_features)); pass it as S=... or in "
                 "metric_params={'S': ...}."
             )
+        if np.iscomplexobj(S.data if sparse.issparse(S) else np.asarray(S)):
+            raise ValueError(
+                "S must be real; got a complex matrix (take its real part "
+                "explicitly if that is what you mean)."
+            )
         if sparse.issparse(S):
             S = sparse.csr_matrix(S, dtype=np.float64)
             S.sum_duplicates()

@@ -3,6 +3,7 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,7 +16,9 @@ from sklearn_cosim.metrics.pairwise import check_metric
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
 from sklearn_cosim.neighbors._query_normalization import fit_measure
 from sklearn_cosim.neighbors._search import kneighbors_search, radius_search
+from sklearn_cosim.utils._chunking import working_memory_bytes
 from sklearn_cosim.utils._param_validation import Interval, StrOptions
+from sklearn_cosim.utils._threads import effective_n_jobs
 
 _DTYPES = [np.float64, np.float32]
 
@@ -110,6 +113,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
 
     def _fit(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=_DTYPES)
+        effective_n_jobs(self.n_jobs)  # refuses n_jobs=0 before any work
         measure = check_metric(self.metric, self.metric_params)
         if sparse.issparse(X) and not measure.accepts_sparse:
             raise ValueError(
@@ -251,13 +255,17 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             or not isinstance(radius, Real)
             or not np.isfinite(radius)
         ):
-            raise ValueError(f"radius must be a finite real number, got {radius!r}.")
+            raise ValueError(
+                f"radius must be a finite real number, got {radius!r}. To get "
+                "every fitted sample of each query, use kneighbors with "
+                "n_neighbors=n_samples_fit_ (its memory is known in advance)."
+            )
         return float(radius)
 
     def _radius_similarity(self, X, radius):
         radius = self._radius(radius)
         queries, self_query = self._prepare_queries(X)
-        return radius_search(
+        sims, ind = radius_search(
             self._measure,
             queries,
             self._corpus,
@@ -265,6 +273,17 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             self_query=self_query,
             n_jobs=self.n_jobs,
         )
+        n_found = sum(len(i) for i in ind)
+        if n_found * 16 > working_memory_bytes():
+            warnings.warn(
+                f"radius_neighbors found {n_found:,} neighbours "
+                f"({n_found * 16 / 2**20:,.0f} MiB, 2-2.5x that at the peak), "
+                "more than the working_memory setting; a smaller radius, or "
+                "kneighbors, bounds the memory.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return sims, ind
 
     def radius_neighbors(
         self,
@@ -289,7 +308,10 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             its own neighbourhood.
 
         radius : float, default=None
-            Largest distance; defaults to the constructor's value.
+            Largest distance; defaults to the constructor's value. It must
+            be finite. The result holds about 16 bytes per neighbour found,
+            and the search peaks at 2-2.5 times that; a warning is issued
+            when the result exceeds scikit-learn's ``working_memory``.
 
         return_distance : bool, default=True
             Whether to return the distances (or similarities).
@@ -334,7 +356,10 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             its own neighbourhood.
 
         radius : float, default=None
-            Largest distance; defaults to the constructor's value.
+            Largest distance; defaults to the constructor's value. It must
+            be finite. The result holds about 16 bytes per neighbour found,
+            and the search peaks at 2-2.5 times that; a warning is issued
+            when the result exceeds scikit-learn's ``working_memory``.
 
         mode : {"connectivity", "distance", "similarity"}, default="connectivity"
             Entries of the graph.

@@ -29,14 +29,21 @@ def effective_n_jobs(n_jobs):
 
     None means as many as BLAS may use now (all cores, unless limited by
     ``threadpoolctl`` or inside a joblib worker), -1 all cores, -2 all but
-    one, and a positive value that many.
+    one, and a positive value that many, at most the number of cores. 0 is
+    refused with a ``ValueError``.
     """
     if n_jobs is None:
         return max(1, blas_threads())
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs=0 does not run anything; use n_jobs=None (all the threads "
+            "BLAS may use), a positive count, or -1 for every core."
+        )
     n_cpus = os.cpu_count() or 1
     if n_jobs < 0:
         return max(1, n_cpus + 1 + n_jobs)
-    return max(1, int(n_jobs))
+    # more threads than cores only adds overhead
+    return max(1, min(int(n_jobs), n_cpus))
 
 
 def map_row_chunks(func, n_rows, min_rows=64):
