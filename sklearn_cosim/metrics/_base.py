@@ -658,6 +658,10 @@ class BlockScorer:
         self.self_query = self_query
         self.n_rows = qs.stop - qs.start
         self.rows = np.arange(qs.start, qs.stop)[:, None]
+        # the ranking threshold of a similarity is the similarity itself
+        self.threshold_exact = (
+            type(measure).rank_threshold is SimilarityMeasure.rank_threshold
+        )
         self.dtype = np.dtype(getattr(c.X, "dtype", np.float64))
         self.bias = measure.corpus_bias(c)
         E_low = getattr(c, "E_low", None)

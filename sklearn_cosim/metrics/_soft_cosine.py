@@ -446,6 +446,8 @@ class _LocalTerms:
 class _SoftScorer:
     """The block of query rows `qs` as a dense ``(Q S)'`` or a sparse ``Q S``.
 
+    Its ranking scores are the similarities (``threshold_exact``).
+
     Attributes
     ----------
     AT : ndarray of shape (n_corpus_terms, n_rows) or None
@@ -456,6 +458,8 @@ class _SoftScorer:
     slack : ndarray of shape (n_rows,)
         Bound on the rounding of :meth:`scores`.
     """
+
+    threshold_exact = True
 
     def __init__(self, measure, q, c, qs):
         self.measure, self.q, self.c, self.qs = measure, q, c, qs

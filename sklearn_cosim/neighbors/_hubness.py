@@ -37,7 +37,10 @@ from sklearn_cosim.utils._tiles import (
     TILE_COLUMNS,
     Moments,
     TopKTracker,
+    entries_at_or_above,
+    group_max_threshold,
     map_tiles,
+    row_order,
     tile_pass,
 )
 
@@ -672,7 +675,7 @@ class MutualProximityMeasure(HubnessMeasure):
 class _Collect:
     """Reducer gathering the per-block dictionaries of statistics."""
 
-    def block(self, scorer, qs, n_corpus, cols):
+    def block(self, scorer, qs, n_corpus, cols, make_scorer=None):
         return scorer.stats
 
     def combine(self, results, n_queries):
@@ -694,6 +697,7 @@ class _MPScorer:
 
     #: Entries that cannot reach the running k-th best are not scored.
     uses_floor = True
+    threshold_exact = True
 
     def __init__(self, measure, q, c, qs, self_query):
         self.m = measure
@@ -712,18 +716,44 @@ class _MPScorer:
             self.qstats = measure.query_stats(self.base, q, c, qs, False)
 
     def _distances(self, cs, out=None):
+        """Optimistic base similarities and distances of a tile."""
         T = self.base.scores(cs, out=out)
-        T += self.base.slack.astype(T.dtype)[:, None]  # optimistic
+        T += self.base.slack.astype(T.dtype)[:, None]
         S = scores_to_similarity(self.m.base, self.base, T, cs)
-        return np.asarray(self.m.base.distance(S))
+        return S, np.asarray(self.m.base.distance(S))
 
-    def scores(self, cs, out=None, floor=None):
-        D = self._distances(cs, out)
+    def _start_floor(self, S, D, cs, count):
+        """A floor that at least `count` real entries of each row reach.
+
+        The entries of largest base similarity (smallest distance) are found
+        without sorting (the group-maximum threshold); the count-th largest
+        of their MP values is a floor that `count` real entries reach.
+        """
+        bound = group_max_threshold(S, count)
+        if bound is None:
+            return None
+        rows, cols, _ = entries_at_or_above(S, bound)
+        d = D[rows, cols].astype(np.float64)
+        cols = cols + cs.start
+        mp = ndtr((self.qstats["mu"][rows] - d) / self.qstats["sigma"][rows])
+        mp *= ndtr((self.m.stats["mu"][cols] - d) / self.m.stats["sigma"][cols])
+        order, rank, _ = row_order(rows, mp, cols, D.shape[0])
+        return mp[order[rank == count - 1]]
+
+    def scores(self, cs, out=None, floor=None, count=None):
+        S, D = self._distances(cs, out)
         if not self.normal:
             return self._empiric(D, cs)
         mu_q, sigma_q = self.qstats["mu"], self.qstats["sigma"]
+        if count is not None and (floor is None or not np.all(floor > 0)):
+            start = self._start_floor(S, D, cs, count)
+            if start is not None:
+                floor = start if floor is None else np.maximum(floor, start)
         if floor is not None and np.all(floor > 0):
             return self._mp_above(D, mu_q, sigma_q, cs, floor)
+        # MP saturates near 1 for close pairs: float64 keeps them apart, so
+        # the top k can be proved without searching again
+        D = D.astype(np.float64)
         dtype = D.dtype
         stats = self.m.stats
         A = np.subtract(mu_q[:, None].astype(dtype), D)
@@ -751,9 +781,9 @@ class _MPScorer:
         d = D.reshape(-1)[flat].astype(np.float64)
         mp = ndtr((mu_q[rows] - d) / sigma_q[rows])
         mp *= ndtr((stats["mu"][cols] - d) / stats["sigma"][cols])
-        D[...] = 0.0
-        D.reshape(-1)[flat] = mp
-        return D
+        out = np.zeros(D.shape)  # float64: see scores
+        out.reshape(-1)[flat] = mp
+        return out
 
     def _empiric(self, D, cs):
         Dq = self.qstats["ref_dist"]

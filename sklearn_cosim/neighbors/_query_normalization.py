@@ -97,6 +97,7 @@ class _QueryNormalizedScorer:
         self.slack = self.inner.slack
         self.exact = getattr(self.inner, "exact", False)
         self.uses_floor = getattr(self.inner, "uses_floor", False)
+        self.threshold_exact = False
         mu, sigma = similarity_moments(
             measure.inner,
             measure.moments,

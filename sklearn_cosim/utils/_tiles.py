@@ -111,13 +111,22 @@ def map_tiles(
 
     def run(qs):
         scorer = make_scorer(qs)
-        return reducer.block(scorer, qs, n_corpus, cols)
+        return reducer.block(scorer, qs, n_corpus, cols, make_scorer)
 
     return reducer.combine(map_batches(run, blocks, n_workers), n_queries)
 
 
 def tile_pass(
-    scorer, qs, n_corpus, cols, update, *, self_cols=None, exact=False, floor=None
+    scorer,
+    qs,
+    n_corpus,
+    cols,
+    update,
+    *,
+    self_cols=None,
+    exact=False,
+    floor=None,
+    count=None,
 ):
     """Feed every tile of the block's scores to ``update(tile, cs)``.
 
@@ -126,7 +135,8 @@ def tile_pass(
     ranking scores. `self_cols` gives, for every query row, a corpus column
     to mask with ``-inf`` (the query itself), or -1. `floor`, a callable
     returning each row's running k-th best score (or None), lets a scorer
-    skip the work on entries that cannot reach it.
+    skip the work on entries that cannot reach it; `count` says how many
+    entries per row the reducer keeps.
     """
     buf = None
     for start in range(0, n_corpus, cols):
@@ -135,9 +145,8 @@ def tile_pass(
             T = scorer.similarities(cs)
         else:
             out = buf if buf is not None and buf.shape[1] == cs.stop - start else None
-            hint = floor() if floor is not None else None
-            if hint is not None and getattr(scorer, "uses_floor", False):
-                T = scorer.scores(cs, out=out, floor=hint)
+            if floor is not None and getattr(scorer, "uses_floor", False):
+                T = scorer.scores(cs, out=out, floor=floor(), count=count)
             else:
                 T = scorer.scores(cs, out=out)
             if buf is None and cs.stop - start == cols and T.flags.c_contiguous:
@@ -158,7 +167,7 @@ def mask_self(T, self_cols, cs):
 # ------------------------------------------------------------------------------------
 # Selection helpers
 # ------------------------------------------------------------------------------------
-def _group_max_threshold(G, k):
+def group_max_threshold(G, k):
     """k-th largest of column-group maxima of each row (a safe lower bound).
 
     Groups are formed by folding the row in halves (``max(a[:h], a[h:])``),
@@ -216,13 +225,13 @@ def merge_block_topk(top_val, top_ind, G, start, k):
     threshold = np.maximum(top_val[:, -1], np.finfo(G.dtype).min)
     use_groups = not np.isfinite(top_val[:, -1]).all()
     if use_groups:
-        bound = _group_max_threshold(G, k)
+        bound = group_max_threshold(G, k)
         if bound is not None:
             threshold = np.maximum(threshold, bound)
     rows, cols, vals = entries_at_or_above(G, threshold)
     if not use_groups and rows.size > 8 * k * n_rows:
         # scores rising along the corpus: tighten with the group maxima
-        bound = _group_max_threshold(G, k)
+        bound = group_max_threshold(G, k)
         if bound is not None:
             threshold = np.maximum(threshold, bound)
             rows, cols, vals = entries_at_or_above(G, threshold)
@@ -265,9 +274,17 @@ def round_down(values, dtype):
     return out
 
 
-def _margin(values):
+def _margin(values, scorer=None):
+    """Rounding margin of ranking thresholds computed from exact similarities.
+
+    A scorer whose threshold is the similarity itself (``threshold_exact``)
+    needs a few units in the last place; others a relative ``EXACT_MARGIN``.
+    """
     values = np.asarray(values, dtype=np.float64)
-    return EXACT_MARGIN * np.abs(np.where(np.isfinite(values), values, 0.0)) + 1e-300
+    scale = np.abs(np.where(np.isfinite(values), values, 0.0))
+    if getattr(scorer, "threshold_exact", False):
+        return 4 * np.finfo(np.float64).eps * scale + 1e-300
+    return EXACT_MARGIN * scale + 1e-300
 
 
 # ------------------------------------------------------------------------------------
@@ -315,13 +332,14 @@ class TopKTracker:
             return None
         return self.val[:, -1]
 
-    def finish(self, scorer, qs, n_corpus, cols, self_cols=None):
+    def finish(self, scorer, qs, n_corpus, cols, self_cols=None, make_scorer=None):
         """The exact k best: re-score the candidates, search doubtful rows again.
 
         An entry left out scores at most the last kept score plus the
         scorer's slack; where that can reach the ranking score of the exact
         k-th best candidate, the row is searched again for every entry that
-        can.
+        can. With `make_scorer`, a few doubtful rows are searched again one
+        by one (a product of one row, not of the whole block).
         """
         k, n_rows = self.k, self.n_rows
         if self.val is None or (self.ind < 0).any():
@@ -334,15 +352,25 @@ class TopKTracker:
         sims = scorer.pair_similarity(rows, cand)
         order, rank, _ = row_order(rows, sims, cand, n_rows)
         if not self.exact and self.kk < self.n_available:
-            kth = sims[order[rank == k - 1]]
-            threshold = scorer.rank_threshold(kth)
+            kth_pos = order[rank == k - 1]
+            threshold = scorer.rank_threshold(sims[kth_pos])
             if threshold is None:
                 doubt = np.arange(n_rows)
                 threshold = np.full(n_rows, -np.inf)
             else:
-                best_outside = self.val[:, -1].astype(np.float64) + scorer.slack
-                doubt = np.flatnonzero(best_outside >= threshold - _margin(threshold))
+                last = self.val[:, -1].astype(np.float64)
+                best_outside = last + scorer.slack
+                reach = best_outside >= threshold - _margin(threshold, scorer)
+                # exact scores tied with the k-th best: an outsider scoring
+                # the same was left out for a larger index, so it loses the tie
+                tied = (
+                    (scorer.slack == 0)
+                    & (last <= threshold)
+                    & (self.val.ravel()[kth_pos] == last)
+                )
+                doubt = np.flatnonzero(reach & ~tied)
             if doubt.size:
+                found = (rows, cand, sims)
                 rows, cand, sims = self._search_again(
                     scorer,
                     qs,
@@ -351,39 +379,67 @@ class TopKTracker:
                     self_cols,
                     doubt,
                     threshold,
-                    rows,
-                    cand,
-                    sims,
+                    found,
+                    make_scorer,
                 )
                 order, rank, _ = row_order(rows, sims, cand, n_rows)
         keep = order[rank < k]
         return sims[keep].reshape(n_rows, k), cand[keep].reshape(n_rows, k)
 
     def _search_again(
-        self, scorer, qs, n_corpus, cols, self_cols, doubt, threshold, *found
+        self,
+        scorer,
+        qs,
+        n_corpus,
+        cols,
+        self_cols,
+        doubt,
+        threshold,
+        found,
+        make_scorer=None,
     ):
         """Every entry of rows `doubt` that can reach its threshold, re-scored."""
         rows, cand, sims = found
-        limit = np.full(self.n_rows, np.inf)
-        limit[doubt] = (
-            threshold[doubt] - _margin(threshold[doubt]) - scorer.slack[doubt]
-        )
-        new_rows, new_cols = [], []
-
-        def update(T, cs):
-            r, c, _ = entries_at_or_above(T, limit)
-            new_rows.append(r)
-            new_cols.append(c + cs.start)
-
-        tile_pass(scorer, qs, n_corpus, cols, update, self_cols=self_cols)
-        new_rows = np.concatenate(new_rows)
-        new_cols = np.concatenate(new_cols)
         keep = ~np.isin(rows, doubt)
-        return (
-            np.concatenate([rows[keep], new_rows]),
-            np.concatenate([cand[keep], new_cols]),
-            np.concatenate([sims[keep], scorer.pair_similarity(new_rows, new_cols)]),
-        )
+        parts = [(rows[keep], cand[keep], sims[keep])]
+        if make_scorer is not None and 4 * doubt.size <= self.n_rows:
+            # one row at a time: each costs the product of one query row
+            for r in doubt:
+                one = slice(qs.start + r, qs.start + r + 1)
+                r_rows, r_cols, r_sims = _entries_reaching(
+                    make_scorer(one),
+                    one,
+                    n_corpus,
+                    cols,
+                    self_cols,
+                    threshold[r : r + 1],
+                )
+                parts.append((r_rows + r, r_cols, r_sims))
+        else:
+            limit = np.full(self.n_rows, np.inf)
+            limit[doubt] = threshold[doubt]
+            parts.append(
+                _entries_reaching(scorer, qs, n_corpus, cols, self_cols, limit)
+            )
+        return tuple(np.concatenate(part) for part in zip(*parts))
+
+
+def _entries_reaching(scorer, qs, n_corpus, cols, self_cols, threshold):
+    """Entries whose exact ranking score can reach `threshold`, re-scored exactly."""
+    limit = threshold - _margin(threshold, scorer) - scorer.slack
+    new_rows, new_cols = [], []
+
+    def update(T, cs):
+        r, c, _ = entries_at_or_above(T, limit)
+        new_rows.append(r)
+        new_cols.append(c + cs.start)
+
+    tile_pass(
+        scorer, qs, n_corpus, cols, update, self_cols=self_cols, floor=lambda: limit
+    )
+    new_rows = np.concatenate(new_rows)
+    new_cols = np.concatenate(new_cols)
+    return new_rows, new_cols, scorer.pair_similarity(new_rows, new_cols)
 
 
 class TopK:
@@ -410,7 +466,7 @@ class TopK:
         self.k = k
         self.self_cols = self_cols
 
-    def block(self, scorer, qs, n_corpus, cols):
+    def block(self, scorer, qs, n_corpus, cols, make_scorer=None):
         n_available = n_corpus - (self.self_cols is not None)
         tracker = TopKTracker(
             qs.stop - qs.start, self.k, n_available, getattr(scorer, "exact", False)
@@ -423,8 +479,9 @@ class TopK:
             tracker.update,
             self_cols=self.self_cols,
             floor=tracker.floor,
+            count=tracker.kk,
         )
-        return tracker.finish(scorer, qs, n_corpus, cols, self.self_cols)
+        return tracker.finish(scorer, qs, n_corpus, cols, self.self_cols, make_scorer)
 
     def combine(self, results, n_queries):
         if not results:
@@ -453,13 +510,13 @@ class Radius:
         self.self_cols = self_cols
         self.accept = accept
 
-    def block(self, scorer, qs, n_corpus, cols):
+    def block(self, scorer, qs, n_corpus, cols, make_scorer=None):
         n_rows = qs.stop - qs.start
         threshold = scorer.rank_threshold(self.min_similarity)
         if threshold is None:
             limit = np.full(n_rows, -np.inf)
         else:
-            limit = threshold - _margin(threshold) - scorer.slack
+            limit = threshold - _margin(threshold, scorer) - scorer.slack
         found_rows, found_cols, found_sims = [], [], []
 
         def update(T, cs):
@@ -525,7 +582,7 @@ class Moments:
         self.transform = transform
         self.col_mask = col_mask
 
-    def block(self, scorer, qs, n_corpus, cols):
+    def block(self, scorer, qs, n_corpus, cols, make_scorer=None):
         n_rows = qs.stop - qs.start
         acc = np.zeros((3, n_rows))
 
@@ -565,7 +622,7 @@ class Fill:
         self.out = out
         self.transform = transform
 
-    def block(self, scorer, qs, n_corpus, cols):
+    def block(self, scorer, qs, n_corpus, cols, make_scorer=None):
         def update(T, cs):
             if self.transform is not None:
                 T = self.transform(T)
