@@ -364,3 +364,30 @@ def test_metric_route_in_pipeline_matches_factor_route():
     ts = TermSimilarity(W).fit(X)
     direct = pairwise_similarity(X, metric="soft_cosine", S=ts.similarity_matrix_)
     assert_allclose(cosine_similarity(ts.transform(X)), direct, atol=1e-12)
+
+
+@pytest.mark.parametrize("word_vectors", ["x", b"x", ["x"], ("x",), np.ones((2, 2)), 3])
+def test_align_word_vectors_refuses_a_non_mapping(word_vectors):
+    # align_word_vectors({"x": 0}, "x") used to fail inside with
+    # "string indices must be integers"
+    with pytest.raises(TypeError, match="word_vectors must map each term"):
+        align_word_vectors({"x": 0}, word_vectors)
+
+
+def test_align_word_vectors_names_a_bad_vector():
+    with pytest.raises(ValueError, match=r"word_vectors\['dog'\] is not a vector"):
+        align_word_vectors(["cat", "dog"], {"cat": [1.0, 0.0], "dog": "oops"})
+    dates = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[D]")
+    with pytest.raises(ValueError, match="dates or durations"):
+        align_word_vectors(["cat"], {"cat": dates})
+
+
+def test_term_similarity_refuses_dates():
+    dates = np.arange(12).astype("datetime64[D]").reshape(4, 3)
+    with pytest.raises(ValueError, match="dates or durations"):
+        term_similarity_matrix(dates)
+    with pytest.raises(ValueError, match="dates or durations"):
+        TermSimilarity(np.eye(3)).fit(dates)
+    fitted = TermSimilarity(np.eye(3)).fit(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="dates or durations"):
+        fitted.transform(dates)
