@@ -12,9 +12,11 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn_cosim.metrics._measures import SimilarityMeasure, _row_norms64
 from sklearn_cosim.neighbors import SimilarityNeighbors
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 def _check_frequencies(frequencies, n_samples):
+    check_no_datetime(frequencies, "frequencies")
     freq = column_or_1d(np.asarray(frequencies, dtype=np.float64))
     if freq.shape[0] != n_samples:
         raise ValueError(
@@ -73,6 +75,7 @@ def norm_frequency_correlation(X, frequencies):
     >>> norm_frequency_correlation(X, [10, 100, 1000])
     1.0
     """
+    check_no_datetime(X)
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
     freq = _check_frequencies(frequencies, X.shape[0])
     return _spearman(_row_norms64(X), np.log(freq))
@@ -156,6 +159,7 @@ def frequency_bias(
     >>> sorted(result)
     ['difference', 'high_frequency_similarity', 'low_frequency_similarity', 'spearman']
     """
+    check_no_datetime(X)
     nn = SimilarityNeighbors(
         n_neighbors=n_neighbors,
         metric=metric,
