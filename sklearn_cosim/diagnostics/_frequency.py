@@ -6,10 +6,10 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 from sklearn.utils import check_array, column_or_1d
 
-from sklearn_cosim.metrics._measures import SimilarityMeasure, _row_norms64
+from sklearn_cosim.metrics._measures import SimilarityMeasure
 from sklearn_cosim.neighbors import SimilarityNeighbors
 from sklearn_cosim.utils._param_validation import Interval, validate_params
 from sklearn_cosim.utils.validation import check_no_datetime
@@ -28,6 +28,32 @@ def _check_frequencies(frequencies, n_samples):
             "frequencies must be finite and positive (counts or probabilities)."
         )
     return freq
+
+
+def _scaled_norms(X):
+    """Row norms in float64 without overflow or underflow.
+
+    Each row is divided by its largest absolute entry before the squares are
+    summed, so entries near the dtype's limits (1e30 in float32, 1e-200 in
+    float64) still give their norm instead of inf or 0.
+    """
+    if sparse.issparse(X):
+        X = sparse.csr_matrix(X, dtype=np.float64)
+        top = np.asarray(abs(X).max(axis=1).todense(), dtype=np.float64).ravel()
+        inv = np.divide(1.0, top, out=np.zeros_like(top), where=top > 0)
+        scaled = sparse.diags(inv) @ X
+        return top * np.sqrt(np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel())
+    out = np.zeros(X.shape[0], dtype=np.float64)
+    if X.shape[1] == 0:
+        return out
+    step = max(1, 2**22 // X.shape[1])
+    for start in range(0, X.shape[0], step):
+        block = np.asarray(X[start : start + step], dtype=np.float64)
+        top = np.abs(block).max(axis=1)
+        inv = np.divide(1.0, top, out=np.zeros_like(top), where=top > 0)
+        block = block * inv[:, None]
+        out[start : start + step] = top * np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
 
 
 def _spearman(a, b):
@@ -78,7 +104,7 @@ def norm_frequency_correlation(X, frequencies):
     check_no_datetime(X)
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
     freq = _check_frequencies(frequencies, X.shape[0])
-    return _spearman(_row_norms64(X), np.log(freq))
+    return _spearman(_scaled_norms(X), np.log(freq))
 
 
 @validate_params(
