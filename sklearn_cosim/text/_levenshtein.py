@@ -176,15 +176,15 @@ def levenshtein_similarity(
     similarities : ndarray of shape (n_terms, n_other_terms)
         Similarities in float64.
 
-    See Also
-    --------
-    term_similarity_matrix : Builds a sparse term-similarity matrix from it.
-
     Raises
     ------
     TypeError
         If a term is not a str (None, a number, bytes): nothing is
         converted silently.
+
+    See Also
+    --------
+    term_similarity_matrix : Builds a sparse term-similarity matrix from it.
 
     Notes
     -----
