@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from sklearn_cosim.text import levenshtein_similarity
+from sklearn_cosim.utils._testing import edit_distance
 
 
 def best_time(func, repeat):
@@ -35,23 +36,13 @@ def best_time(func, repeat):
     return best, result
 
 
-def python_distance(a, b):
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def python_time(terms, max_pairs):
     """Seconds of the Python loop for all pairs (scaled) and its distances."""
     pairs = [(i, j) for i in range(len(terms)) for j in range(len(terms))]
     step = max(1, len(pairs) // max_pairs)
     subset = pairs[::step]
     start = time.perf_counter()
-    dist = [python_distance(terms[i], terms[j]) for i, j in subset]
+    dist = [edit_distance(terms[i], terms[j]) for i, j in subset]
     elapsed = time.perf_counter() - start
     return elapsed * len(pairs) / len(subset), subset, dist
 

@@ -36,6 +36,7 @@ import sklearn_cosim.model_selection as ms
 import sklearn_cosim.neighbors as nb
 import sklearn_cosim.preprocessing as pre
 import sklearn_cosim.text as txt
+from sklearn_cosim.utils._testing import edit_distance
 from sklearn_cosim.utils.discovery import all_estimators, all_functions
 
 SETTINGS = settings(
@@ -665,16 +666,6 @@ def test_public_callable_property(name, regime):
 # ----------------------------------------------------------------------------------
 # public functions without a numeric matrix
 # ----------------------------------------------------------------------------------
-def _edit_distance(a, b):
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 @SETTINGS
 @given(
     terms=st.lists(st.text(alphabet="abcé ", max_size=12), min_size=1, max_size=6),
@@ -685,7 +676,7 @@ def test_levenshtein_property(terms, max_distance):
     for i, s in enumerate(terms):
         for j, t in enumerate(terms):
             m = max(len(s), len(t))
-            d = _edit_distance(s, t)
+            d = edit_distance(s, t)
             expected = 1.8 if m == 0 else 1.8 * (1 - d / m) ** 5
             if max_distance is not None and d > max_distance:
                 expected = 0.0

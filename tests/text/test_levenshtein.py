@@ -5,17 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_cosim.text import _levenshtein, levenshtein_similarity
-
-
-def _distance(a, b):
-    """Plain Wagner-Fischer (the reference)."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+from sklearn_cosim.utils._testing import edit_distance
 
 
 def _reference(a, b, alpha, beta, max_distance=None):
@@ -23,7 +13,7 @@ def _reference(a, b, alpha, beta, max_distance=None):
     for r, s in enumerate(a):
         for c, t in enumerate(b):
             m = max(len(s), len(t))
-            d = _distance(s, t)
+            d = edit_distance(s, t)
             out[r, c] = alpha if m == 0 else alpha * (1 - d / m) ** beta
             if max_distance is not None and d > max_distance:
                 out[r, c] = 0.0
