@@ -479,7 +479,7 @@ _LEAD_OVERFLOW = (
 )
 _LEAD_UNDERFLOW = (
     "lead (metrics/_measures.py, pairwise.py): squared norms underflow to 0: "
-    "non-zero rows are treated as zero vectors (cosine 0)"
+    "non-zero rows are treated as zero vectors (cosine 0), distances become 0"
 )
 _LEAD_ENGINE = (
     "lead (neighbors/_engine.py, metrics/_measures.py): neighbour similarities "
@@ -514,6 +514,7 @@ KNOWN_FAILURES = {
         for name in (
             "angular_distances",
             "cosine_similarity",
+            "euclidean_distances",
             "paired_similarity",
             "pairwise_similarity",
             "scaled_cosine_similarity",
@@ -550,10 +551,21 @@ KNOWN_FAILURES = {
         "i15 (decomposition/_linear_autoencoder.py): NaN embeddings when the "
         "squares of X overflow"
     ),
-    ("PairedSimilarity", "overflow"): (
-        "i16 (model_selection/_paired.py), through the lead's paired_similarity: "
-        "NaN predictions when squared norms overflow"
-    ),
+    **{
+        ("PairedSimilarity", regime): (
+            "i16 (model_selection/_paired.py), through the lead's "
+            "paired_similarity: NaN predictions when squared norms overflow or "
+            "underflow"
+        )
+        for regime in ("overflow", "underflow")
+    },
+    **{
+        (name, "underflow"): (
+            "i17-pre (preprocessing/_whitening.py): NaN output when the squares of "
+            "X underflow (issue 17: Whitener NaN at float32 1e-25)"
+        )
+        for name in ("Whitener", "whiten")
+    },
 }
 
 
@@ -629,6 +641,36 @@ def _compare(name, spec, got, X, dtype):
         )
 
 
+def _anchors(regime, spec):
+    """Fixed inputs run before the search, so that each regime's failure
+    modes are met whatever hypothesis draws: both ends of the regime's
+    exponents in both dtypes, and an all-zero matrix."""
+    rng = np.random.default_rng(0)
+    n, d = max(spec.min_rows, 6), max(spec.min_cols, 4)
+    unit = rng.uniform(-1.0, 1.0, (n, d)) * (rng.random((n, d)) < 0.8)
+    unit[0] = 0.5  # a row along the diagonal, with no zero entry
+    for dtype, (low, high) in EXPONENTS[regime].items():
+        for exponent in (low, high):
+            yield (unit * 10.0**exponent).astype(dtype), dtype
+    yield np.zeros((n, d)), np.float64
+
+
+def _check_one(name, spec, X, dtype, to_csr, failures):
+    """Call `name` on X; record a failure message instead of raising."""
+    if spec.even_cols and X.shape[1] % 2:
+        X = X[:, :-1] if X.shape[1] > 1 else np.hstack([X, X])
+    try:
+        result = _call(spec, sparse.csr_matrix(X) if to_csr else X)
+        if isinstance(result, Exception):
+            return
+        _check_result(name, result, X.shape[0])
+        if spec.compare:
+            _compare(name, spec, result[0], X, dtype)
+    except Exception as exc:  # any other exception is a failure too
+        kind = "" if isinstance(exc, AssertionError) else type(exc).__name__
+        failures.append(f"{kind} {exc}\ninput ({'CSR' if to_csr else 'dense'}) = {X!r}")
+
+
 @pytest.mark.parametrize("name, regime", list(_cases()))
 def test_public_callable_property(name, regime):
     # Failures are collected and raised after the search rather than inside
@@ -636,30 +678,20 @@ def test_public_callable_property(name, regime):
     # (xfail) cases, which keeps the module fast; the message shows the input.
     spec = SPECS[name]
     failures = []
+    for X, dtype in _anchors(regime, spec):
+        for to_csr in (False, True) if spec.sparse_ok else (False,):
+            _check_one(name, spec, X, dtype, to_csr, failures)
 
     @SETTINGS
     @given(data=st.data())
-    def check(data):
+    def search(data):
         X, dtype = data.draw(
             matrices(regime, min_rows=spec.min_rows, min_cols=spec.min_cols)
         )
-        if spec.even_cols and X.shape[1] % 2:
-            X = X[:, :-1] if X.shape[1] > 1 else np.hstack([X, X])
         to_csr = spec.sparse_ok and data.draw(st.booleans())
-        try:
-            result = _call(spec, sparse.csr_matrix(X) if to_csr else X)
-            if isinstance(result, Exception):
-                return
-            _check_result(name, result, X.shape[0])
-            if spec.compare:
-                _compare(name, spec, result[0], X, dtype)
-        except Exception as exc:  # any other exception is a failure too
-            kind = "" if isinstance(exc, AssertionError) else type(exc).__name__
-            failures.append(
-                f"{kind} {exc}\ninput ({'CSR' if to_csr else 'dense'}) = {X!r}"
-            )
+        _check_one(name, spec, X, dtype, to_csr, failures)
 
-    check()
+    search()
     assert not failures, failures[0]
 
 
