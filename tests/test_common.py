@@ -1,7 +1,10 @@
 """Every public estimator passes scikit-learn's common checks."""
 
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    parametrize_with_checks,
+)
 
 from sklearn_cosim.utils.discovery import all_estimators
 
@@ -87,3 +90,12 @@ def test_sklearn_compatible_estimator(estimator, check):
 @pytest.mark.parametrize("name, Est", all_estimators())
 def test_docstring_has_example(name, Est):
     assert ">>>" in (Est.__doc__ or ""), f"{name} has no doctest example"
+
+
+@pytest.mark.parametrize("estimator", _instances(), ids=lambda est: type(est).__name__)
+def test_dataframe_column_names_consistency(estimator):
+    # Not among the checks parametrize_with_checks yields in scikit-learn 1.9:
+    # fitting on a DataFrame sets feature_names_in_, and columns renamed,
+    # reordered or dropped at predict/transform time are refused.
+    pytest.importorskip("pandas")
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)

@@ -91,7 +91,7 @@ def make_anisotropic_embeddings(
         Coupling of log norm to standardised log frequency (0: none).
 
     n_hubs : int, default=5
-        Number of planted hubs.
+        Number of planted hubs, smaller than `n_samples` (or 0).
 
     return_hubs : bool, default=False
         Also return the indices of the planted hubs.
@@ -128,8 +128,11 @@ def make_anisotropic_embeddings(
     >>> hubs.shape
     (3,)
     """
-    if n_hubs > n_samples:
-        raise ValueError(f"n_hubs={n_hubs} must not exceed n_samples={n_samples}.")
+    if n_hubs and n_hubs >= n_samples:
+        raise ValueError(
+            f"n_hubs={n_hubs} must be smaller than n_samples={n_samples}: each "
+            "hub is placed at the mean of samples that are not hubs."
+        )
     rng = check_random_state(random_state)
     d = n_features
     centres = rng.standard_normal((n_clusters, d))

@@ -6,17 +6,18 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 from sklearn.utils import check_array, column_or_1d
 
 from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.neighbors import SimilarityNeighbors
-from sklearn_cosim.utils._linalg import row_norms64
 from sklearn_cosim.utils._param_validation import Interval, validate_params
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 def _check_frequencies(frequencies, n_samples):
+    check_no_datetime(frequencies, "frequencies")
     freq = column_or_1d(np.asarray(frequencies, dtype=np.float64))
     if freq.shape[0] != n_samples:
         raise ValueError(
@@ -28,6 +29,32 @@ def _check_frequencies(frequencies, n_samples):
             "frequencies must be finite and positive (counts or probabilities)."
         )
     return freq
+
+
+def _scaled_norms(X):
+    """Row norms in float64 without overflow or underflow.
+
+    Each row is divided by its largest absolute entry before the squares are
+    summed, so entries near the dtype's limits (1e30 in float32, 1e-200 in
+    float64) still give their norm instead of inf or 0.
+    """
+    if sparse.issparse(X):
+        X = sparse.csr_matrix(X, dtype=np.float64)
+        top = np.asarray(abs(X).max(axis=1).todense(), dtype=np.float64).ravel()
+        inv = np.divide(1.0, top, out=np.zeros_like(top), where=top > 0)
+        scaled = sparse.diags(inv) @ X
+        return top * np.sqrt(np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel())
+    out = np.zeros(X.shape[0], dtype=np.float64)
+    if X.shape[1] == 0:
+        return out
+    step = max(1, 2**22 // X.shape[1])
+    for start in range(0, X.shape[0], step):
+        block = np.asarray(X[start : start + step], dtype=np.float64)
+        top = np.abs(block).max(axis=1)
+        inv = np.divide(1.0, top, out=np.zeros_like(top), where=top > 0)
+        block = block * inv[:, None]
+        out[start : start + step] = top * np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
 
 
 def _spearman(a, b):
@@ -75,9 +102,10 @@ def norm_frequency_correlation(X: MatrixLike, frequencies: ArrayLike) -> float:
     >>> norm_frequency_correlation(X, [10, 100, 1000])
     1.0
     """
+    check_no_datetime(X)
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32])
     freq = _check_frequencies(frequencies, X.shape[0])
-    return _spearman(row_norms64(X), np.log(freq))
+    return _spearman(_scaled_norms(X), np.log(freq))
 
 
 @validate_params(
@@ -158,6 +186,7 @@ def frequency_bias(
     >>> sorted(result)
     ['difference', 'high_frequency_similarity', 'low_frequency_similarity', 'spearman']
     """
+    check_no_datetime(X)
     nn = SimilarityNeighbors(
         n_neighbors=n_neighbors,
         metric=metric,

@@ -22,6 +22,7 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 __all__ = [
     "get_retrieval_scorer",
@@ -148,6 +149,16 @@ def _check_inputs(y_true, neighbors, k, corpus_labels, similarities):
             f"neighbors must index the {n_corpus} corpus items (0 to "
             f"{n_corpus - 1}); got values in [{neighbors.min()}, {neighbors.max()}]."
         )
+    ranked = np.sort(neighbors, axis=1)
+    repeated = np.flatnonzero(np.any(ranked[:, 1:] == ranked[:, :-1], axis=1))
+    if repeated.size:
+        i = repeated[0]
+        dup = ranked[i, 1:][ranked[i, 1:] == ranked[i, :-1]][0]
+        raise ValueError(
+            f"neighbors must list each corpus item at most once per query, but "
+            f"{repeated.size} rows repeat an item (row {i} lists item {dup} more "
+            "than once); a repeated item would be counted twice."
+        )
 
     if labels_mode:
         _, inverse = np.unique(
@@ -170,7 +181,13 @@ def _check_inputs(y_true, neighbors, k, corpus_labels, similarities):
 
     groups = None
     if similarities is not None:
+        check_no_datetime(similarities, "similarities")
         similarities = np.asarray(similarities, dtype=np.float64)
+        if np.isnan(similarities).any():
+            raise ValueError(
+                "similarities must not contain NaN: the order of the items, and "
+                "so their ties, would be undefined."
+            )
         if similarities.shape != neighbors.shape:
             raise ValueError(
                 f"similarities must have the shape of neighbors {neighbors.shape}, "

@@ -11,11 +11,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
-    _DTYPES,
     _HUBNESS_DOC,
     _METRIC_DOC,
     SimilarityNeighborsMixin,
@@ -27,6 +30,7 @@ from sklearn_cosim.neighbors._weights import (
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 class SimilarityKNeighborsClassifier(
@@ -100,7 +104,7 @@ class SimilarityKNeighborsClassifier(
 
     _parameter_constraints: dict = {
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "weights": [StrOptions({"uniform", "similarity", "distance"}), callable],
+        "weights": [StrOptions({"uniform", "similarity", "distance"}), callable, None],
         **_COMMON_CONSTRAINTS,
     }
 
@@ -142,9 +146,9 @@ class SimilarityKNeighborsClassifier(
         self : object
             Fitted classifier.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=_DTYPES, multi_output=True
-        )
+        # y alone first: validating X here too, then again in `_fit`, would
+        # reset the feature names to those of the converted array (none).
+        y = validate_data(self, y=y, multi_output=True)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
@@ -155,6 +159,9 @@ class SimilarityKNeighborsClassifier(
                 stacklevel=2,
             )
             y = y.ravel()
+        check_no_datetime(X)
+        self._fit(X)  # validates X; sets n_features_in_ and feature_names_in_
+        check_consistent_length(self._fit_X, y)
         self.outputs_2d_ = y.ndim == 2
         y2 = y if self.outputs_2d_ else y[:, None]
         classes, encoded = [], np.empty(y2.shape, dtype=np.intp)
@@ -163,7 +170,6 @@ class SimilarityKNeighborsClassifier(
             classes.append(cls)
         self.classes_ = classes if self.outputs_2d_ else classes[0]
         self._y = encoded
-        self._fit(X)
         check_weights(self.weights, self._measure)
         return self
 
@@ -185,6 +191,7 @@ class SimilarityKNeighborsClassifier(
             Probabilities, columns ordered as `classes_`.
         """
         check_is_fitted(self)
+        check_no_datetime(X)
         sims, ind = self._kneighbors_similarity(X, None)
         w = neighbor_weights(self.weights, sims, self._measure)
         n_queries = ind.shape[0]

@@ -21,6 +21,7 @@ from sklearn_cosim.neighbors._base import (
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 class SimilarityKNeighborsTransformer(
@@ -147,6 +148,7 @@ class SimilarityKNeighborsTransformer(
         self : object
             Fitted transformer.
         """
+        check_no_datetime(X)
         self._fit(X)
         if self.mode == "distance" and not self._measure.nonnegative_distance:
             raise ValueError(
@@ -172,6 +174,7 @@ class SimilarityKNeighborsTransformer(
             CSR graph, entries sorted by increasing distance in each row.
         """
         check_is_fitted(self)
+        check_no_datetime(X)
         add_one = self.mode == "distance"
         return self.kneighbors_graph(
             X, mode=self.mode, n_neighbors=self.n_neighbors + add_one

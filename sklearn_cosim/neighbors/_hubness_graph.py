@@ -18,8 +18,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklearn_cosim.neighbors._hubness import MP_SIGMA_FLOOR, SCALE_FLOOR
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
-_DEFAULT_K = 7
+#: Default ``n_neighbors`` of each method (methods §6.6; CSLS: K = 10 of MUSE).
+_DEFAULT_K = {"local_scaling": 7, "nicdm": 7, "csls": 10}
 
 
 def _graph_rows(G):
@@ -66,7 +68,7 @@ class HubnessReductionTransformer(
 
     Parameters
     ----------
-    method : {"mutual_proximity", "local_scaling", "nicdm"}, \
+    method : {"mutual_proximity", "local_scaling", "nicdm", "csls"}, \
             default="mutual_proximity"
         ``"mutual_proximity"``: ``1 - SF(d; mu_x, sigma_x) SF(d; mu_y,
         sigma_y)``, normal survival functions with the mean and standard
@@ -75,12 +77,16 @@ class HubnessReductionTransformer(
         :class:`SimilarityNeighbors` computes exactly);
         ``"local_scaling"``: ``1 - exp(-d^2 / (sigma_x sigma_y))``, sigma the
         ``n_neighbors``-th stored distance; ``"nicdm"``: ``d / sqrt(mu_x
-        mu_y)``, mu the mean of the ``n_neighbors`` stored distances.
+        mu_y)``, mu the mean of the ``n_neighbors`` stored distances;
+        ``"csls"``: ``d - (mu_x + mu_y) / 2 + max(M, mu_x)``, mu as for
+        NICDM and ``M`` the largest mu of the training samples, that is
+        ``max(M, mu_x) - CSLS(x, y) / 2`` (see Notes). ``"dis_sim_local"``
+        of the estimators' ``hubness=`` is not offered: see Notes.
 
     n_neighbors : int, default=None
         Neighbours used per row (self excluded). None: every stored
         neighbour for mutual proximity, ``min(7, stored)`` for local scaling
-        and NICDM.
+        and NICDM, ``min(10, stored)`` for CSLS.
 
     Attributes
     ----------
@@ -110,6 +116,30 @@ class HubnessReductionTransformer(
     `n_neighbors` entries at a positive distance; rows need not be sorted.
     Dense input is read as a full distance matrix and gives dense output.
 
+    CSLS on a graph. CSLS (Conneau et al. 2018) ranks by ``2 s(x, y) -
+    r(x) - r(y)``, ``r`` the mean similarity to the ``n_neighbors`` nearest
+    training samples. A graph holds distances only; with the similarity
+    ``s = c - d`` of every measure whose distance is ``c - s`` (cosine:
+    ``1 - cos``; dot, squared Euclidean: ``-s``; for a Euclidean graph
+    ``s = -|x - y|``), ``r = c - mu`` and ``CSLS(x, y) = mu_x + mu_y -
+    2 d``, whatever ``c``. Estimators taking ``metric="precomputed"`` need
+    non-negative distances, so the output is ``max(M, mu_x) - CSLS / 2``:
+    at least ``d`` (hence >= 0), the ordering of each row is the CSLS
+    ordering, and wherever ``mu_x <= M`` (every training row, and queries
+    that are not farther from the training set than its most isolated
+    sample) the value is ``M - CSLS / 2`` with one constant ``M``, so
+    values compare across rows (and the training graph is symmetric where
+    both entries are stored).
+
+    DisSim Local is not offered on graphs: it needs ``|x - c(x)|^2``, the
+    squared distance of a sample to the centroid of its neighbours, which
+    by ``|x - c|^2 = mean_i |x - y_i|^2 - mean_ij |y_i - y_j|^2 / 2`` needs
+    the distances *between* the neighbours ``y_i`` themselves; a
+    k-neighbours graph stores only the distances from each sample to its
+    neighbours (and a query graph none between training samples), so only
+    the vectors give it. Use ``SimilarityNeighbors(hubness="dis_sim_local")``
+    or the classifier/regressor with that option.
+
     Examples
     --------
     >>> import numpy as np
@@ -132,7 +162,7 @@ class HubnessReductionTransformer(
     metric = "precomputed"
 
     _parameter_constraints: dict = {
-        "method": [StrOptions({"mutual_proximity", "local_scaling", "nicdm"})],
+        "method": [StrOptions({"mutual_proximity", "local_scaling", "nicdm", "csls"})],
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
     }
 
@@ -143,6 +173,7 @@ class HubnessReductionTransformer(
         self.n_neighbors = n_neighbors
 
     def _validate(self, X, reset):
+        check_no_datetime(X)
         X = validate_data(
             self,
             X,
@@ -172,7 +203,7 @@ class HubnessReductionTransformer(
         stored = int(counts.min()) if X.shape[0] else 0
         if k is None:
             if self.n_neighbors is None:
-                k = stored if self.method == "mutual_proximity" else min(7, stored)
+                k = min(_DEFAULT_K.get(self.method, stored), stored)
             else:
                 k = self.n_neighbors
         if k > stored or k < 1:
@@ -190,6 +221,8 @@ class HubnessReductionTransformer(
             stats = (np.maximum(neigh[:, -1], SCALE_FLOOR),)
         elif self.method == "nicdm":
             stats = (np.maximum(neigh.mean(axis=1), SCALE_FLOOR),)
+        elif self.method == "csls":
+            stats = (neigh.mean(axis=1),)
         else:
             stats = (neigh.mean(axis=1), np.maximum(neigh.std(axis=1), MP_SIGMA_FLOOR))
         return stats, k, (indptr, indices, data, rows)
@@ -213,6 +246,11 @@ class HubnessReductionTransformer(
         self : object
             Fitted transformer.
         """
+        if isinstance(self.n_neighbors, (bool, np.bool_)):
+            raise ValueError(
+                "n_neighbors must be an integer >= 1 or None, got "
+                f"{self.n_neighbors!r} (a bool); pass the number of neighbours."
+            )
         X = self._validate(X, reset=True)
         if X.shape[0] != X.shape[1]:
             raise ValueError(
@@ -225,6 +263,8 @@ class HubnessReductionTransformer(
                 f"n_samples={X.shape[0]}."
             )
         self._stats, self.n_neighbors_, _ = self._row_stats(X)
+        if self.method == "csls":  # M: the largest training mean distance
+            self._stats = (*self._stats, float(self._stats[0].max()))
         self.n_samples_fit_ = X.shape[0]
         self._n_features_out = X.shape[1]
         return self
@@ -255,6 +295,10 @@ class HubnessReductionTransformer(
         elif self.method == "nicdm":
             (m_q,), (m_c,) = q_stats, self._stats
             new = d / np.sqrt(m_q[rows] * m_c[indices])
+        elif self.method == "csls":
+            (m_q,), (m_c, top) = q_stats, self._stats
+            shift = np.maximum(m_q, top)[rows]  # >= both means: new >= d >= 0
+            new = d + (0.5 * (shift - m_q[rows]) + 0.5 * (shift - m_c[indices]))
         else:
             (m_q, s_q), (m_c, s_c) = q_stats, self._stats
             sf_q = ndtr((m_q[rows] - d) / s_q[rows])

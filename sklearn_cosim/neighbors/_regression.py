@@ -8,11 +8,14 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
-    _DTYPES,
     _HUBNESS_DOC,
     _METRIC_DOC,
     SimilarityNeighborsMixin,
@@ -24,6 +27,7 @@ from sklearn_cosim.neighbors._weights import (
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 class SimilarityKNeighborsRegressor(
@@ -89,7 +93,7 @@ class SimilarityKNeighborsRegressor(
 
     _parameter_constraints: dict = {
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "weights": [StrOptions({"uniform", "similarity", "distance"}), callable],
+        "weights": [StrOptions({"uniform", "similarity", "distance"}), callable, None],
         **_COMMON_CONSTRAINTS,
     }
 
@@ -131,17 +135,14 @@ class SimilarityKNeighborsRegressor(
         self : object
             Fitted regressor.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=_DTYPES,
-            multi_output=True,
-            y_numeric=True,
-        )
+        # y alone first: validating X here too, then again in `_fit`, would
+        # reset the feature names to those of the converted array (none).
+        y = validate_data(self, y=y, multi_output=True, y_numeric=True)
+        check_no_datetime(X)
+        check_no_datetime(y, "y")
+        self._fit(X)  # validates X; sets n_features_in_ and feature_names_in_
+        check_consistent_length(self._fit_X, y)
         self._y = np.asarray(y, dtype=np.float64)
-        self._fit(X)
         check_weights(self.weights, self._measure)
         return self
 
@@ -161,6 +162,7 @@ class SimilarityKNeighborsRegressor(
             Predictions, in float64.
         """
         check_is_fitted(self)
+        check_no_datetime(X)
         sims, ind = self._kneighbors_similarity(X, None)
         w = neighbor_weights(self.weights, sims, self._measure)
         w = w / w.sum(axis=1, keepdims=True)

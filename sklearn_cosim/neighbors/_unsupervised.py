@@ -15,6 +15,7 @@ from sklearn_cosim.neighbors._base import (
 )
 from sklearn_cosim.utils._param_validation import Interval, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
@@ -146,6 +147,7 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
+        check_no_datetime(X)
         return self._fit(X)
 
     def __sklearn_tags__(self):

@@ -6,15 +6,18 @@
 import numpy as np
 
 _WEIGHTS_DOC = """\
-weights : {"uniform", "similarity", "distance"} or callable, default="uniform"
-        Weight of each neighbour's vote: ``"uniform"`` (all equal),
+weights : {"uniform", "similarity", "distance"}, callable or None, \
+default="uniform"
+        Weight of each neighbour's vote: ``"uniform"`` or None (all equal),
         ``"similarity"`` (the similarity clipped at 0, so that dissimilar
         neighbours do not vote against; a query whose neighbours all have
         weight 0 falls back to uniform weights), ``"distance"`` (inverse
         distance, as scikit-learn; a neighbour at distance 0 takes the whole
         vote; needs a measure with non-negative distances), or a callable
-        taking the array of distances and returning weights of the same
-        shape."""
+        taking the array of distances and returning finite, non-negative
+        weights of the same shape, with at least one positive weight per
+        query (a :class:`ValueError` is raised otherwise, as in
+        scikit-learn)."""
 
 
 def check_weights(weights, measure):
@@ -29,7 +32,7 @@ def check_weights(weights, measure):
 
 def neighbor_weights(weights, sims, measure):
     """Weights of shape (n_queries, n_neighbors) for the given similarities."""
-    if weights == "uniform":
+    if weights is None or weights == "uniform":
         return np.ones_like(sims)
     if weights == "similarity":
         w = np.maximum(sims, 0.0)
@@ -48,5 +51,18 @@ def neighbor_weights(weights, sims, measure):
         raise ValueError(
             "The weights callable must return finite weights of the shape of "
             f"its input {dist.shape}, got shape {w.shape}."
+        )
+    if np.any(w < 0):
+        raise ValueError(
+            "The weights callable returned negative weights; weights must be "
+            ">= 0 (a negative vote has no meaning in a weighted mean)."
+        )
+    empty = np.flatnonzero(~(w > 0).any(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"The weights callable gave weight 0 to every neighbour of "
+            f"{empty.size} queries (the first is query {empty[0]}), so their "
+            "vote is undefined; change the callable so that each query keeps "
+            "a positive weight, or use weights='similarity' or 'uniform'."
         )
     return w

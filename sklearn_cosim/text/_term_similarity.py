@@ -24,6 +24,7 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike, Matrix, MatrixLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 __all__ = ["TermSimilarity", "align_word_vectors", "term_similarity_matrix"]
 
@@ -244,6 +245,7 @@ def _build(
     with_factor,
 ):
     """Shared builder of :func:`term_similarity_matrix` and :class:`TermSimilarity`."""
+    check_no_datetime(word_vectors, "word_vectors")
     precomputed = metric == "precomputed"
     if precomputed:
         if not sparse.issparse(word_vectors):
@@ -378,6 +380,34 @@ default="dominant"
         - None: no guarantee (gensim's default, ``dominant=False``)."""
 
 
+def _check_word_vectors(word_vectors):
+    """A term -> vector lookup; not a string, an array or a sequence."""
+    lookup = hasattr(word_vectors, "__contains__") and hasattr(
+        word_vectors, "__getitem__"
+    )
+    if not lookup or isinstance(word_vectors, (str, bytes, list, tuple, np.ndarray)):
+        raise TypeError(
+            "word_vectors must map each term to its vector: a dict {term: "
+            "vector}, or an object with `term in word_vectors` and "
+            "`word_vectors[term]` (such as gensim's KeyedVectors); got "
+            f"{type(word_vectors).__name__}. For an array of vectors in the "
+            "vocabulary's order, use it directly (no alignment is needed)."
+        )
+
+
+def _word_vector(word_vectors, term, dtype):
+    """The vector of `term` as a 1-D array of `dtype`; ValueError naming the term."""
+    vector = word_vectors[term]
+    check_no_datetime(vector, f"word_vectors[{term!r}]")
+    try:
+        return np.asarray(vector, dtype=dtype).ravel()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"word_vectors[{term!r}] is not a vector of numbers "
+            f"({type(vector).__name__}: {exc})."
+        ) from None
+
+
 # ------------------------------------------------------------------------------------
 # public functions
 # ------------------------------------------------------------------------------------
@@ -448,10 +478,11 @@ def align_word_vectors(
             terms[column] = term
     else:
         terms = list(vocabulary)
+    _check_word_vectors(word_vectors)
     rows, found = [], []
     for column, term in enumerate(terms):
         if term in word_vectors:
-            rows.append(np.asarray(word_vectors[term], dtype=dtype).ravel())
+            rows.append(_word_vector(word_vectors, term, dtype))
             found.append(column)
     if not found:
         raise ValueError(
@@ -724,6 +755,7 @@ default=None
         self : object
             Fitted transformer.
         """
+        check_no_datetime(X)
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         n_terms = X.shape[1]
         if self.word_vectors is None:
@@ -781,6 +813,7 @@ default=None
             are sparse, otherwise a dense array.
         """
         check_is_fitted(self)
+        check_no_datetime(X)
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
         )

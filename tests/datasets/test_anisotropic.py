@@ -32,3 +32,11 @@ def test_bad_parameters():
         make_anisotropic_embeddings(10, 4, n_hubs=11)
     with pytest.raises(ValueError, match="n_samples"):
         make_anisotropic_embeddings(1, 4)
+
+
+def test_every_sample_a_hub_is_refused():
+    # n_hubs == n_samples left no sample to take the mean of: NaN rows
+    with pytest.raises(ValueError, match="n_hubs=5 must be smaller than n_samples=5"):
+        make_anisotropic_embeddings(5, 2, n_hubs=5, random_state=0)
+    X = make_anisotropic_embeddings(5, 2, n_hubs=4, random_state=0)[0]
+    assert np.all(np.isfinite(X))

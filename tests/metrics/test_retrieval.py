@@ -173,3 +173,30 @@ def test_scorer_in_grid_search_caps_k():
             scoring=make_retrieval_scorer("ndcg", k=50),
         ).fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+@pytest.mark.parametrize("func", FUNCS)
+@pytest.mark.parametrize(
+    "y_true, neighbors",
+    [
+        ([[0.0, 1.0, 1.0]], [[1, 1]]),  # recall_at_k gave 2.0 here
+        ([0, 0, 1, 1], [[1, 2], [2, 0], [3, 3], [0, 1]]),  # labels, row 2
+    ],
+)
+def test_repeated_items_are_refused(func, y_true, neighbors):
+    with pytest.raises(ValueError, match="at most once per query"):
+        func(y_true, neighbors)
+
+
+@pytest.mark.parametrize("func", FUNCS)
+def test_nan_similarities_are_refused(func):
+    with pytest.raises(ValueError, match="similarities must not contain NaN"):
+        func([[0.0, 1.0, 1.0]], [[1, 2]], similarities=[[0.5, np.nan]])
+    with pytest.raises(ValueError, match="similarities must not contain NaN"):
+        func([[0.0, 1.0, 1.0]], [[1, 2]], similarities=[[np.nan, 0.5]])
+
+
+def test_datetime_similarities_are_refused():
+    dates = np.array([["2024-01-02", "2024-01-01"]], dtype="datetime64[D]")
+    with pytest.raises(ValueError, match="dates or durations"):
+        recall_at_k([[0.0, 1.0, 1.0]], [[1, 2]], similarities=dates)

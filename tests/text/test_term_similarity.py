@@ -18,6 +18,7 @@ from sklearn_cosim.text import (
     levenshtein_similarity,
     term_similarity_matrix,
 )
+from sklearn_cosim.utils._testing import edit_distance
 
 
 def _reference(
@@ -189,22 +190,13 @@ def test_precomputed_sparse_and_levenshtein():
 
 
 def test_levenshtein_reference():
-    def dist(a, b):
-        prev = list(range(len(b) + 1))
-        for i, ca in enumerate(a, 1):
-            cur = [i]
-            for j, cb in enumerate(b, 1):
-                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-            prev = cur
-        return prev[-1]
-
     a = ["kitten", "sitting", "", "a", "flaw", "lawn", "übel"]
     b = ["sitting", "", "flaws", "übel", "kitten"]
     got = levenshtein_similarity(a, b, alpha=1.8, beta=5.0)
     for r, s in enumerate(a):
         for c, t in enumerate(b):
             m = max(len(s), len(t))
-            expected = 1.8 if m == 0 else 1.8 * (1 - dist(s, t) / m) ** 5
+            expected = 1.8 if m == 0 else 1.8 * (1 - edit_distance(s, t) / m) ** 5
             assert got[r, c] == pytest.approx(expected)
     cut = levenshtein_similarity(a, b, max_distance=2)
     assert cut[0, 0] == 0 and cut[4, 2] > 0
@@ -364,3 +356,30 @@ def test_metric_route_in_pipeline_matches_factor_route():
     ts = TermSimilarity(W).fit(X)
     direct = pairwise_similarity(X, metric="soft_cosine", S=ts.similarity_matrix_)
     assert_allclose(cosine_similarity(ts.transform(X)), direct, atol=1e-12)
+
+
+@pytest.mark.parametrize("word_vectors", ["x", b"x", ["x"], ("x",), np.ones((2, 2)), 3])
+def test_align_word_vectors_refuses_a_non_mapping(word_vectors):
+    # align_word_vectors({"x": 0}, "x") used to fail inside with
+    # "string indices must be integers"
+    with pytest.raises(TypeError, match="word_vectors must map each term"):
+        align_word_vectors({"x": 0}, word_vectors)
+
+
+def test_align_word_vectors_names_a_bad_vector():
+    with pytest.raises(ValueError, match=r"word_vectors\['dog'\] is not a vector"):
+        align_word_vectors(["cat", "dog"], {"cat": [1.0, 0.0], "dog": "oops"})
+    dates = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[D]")
+    with pytest.raises(ValueError, match="dates or durations"):
+        align_word_vectors(["cat"], {"cat": dates})
+
+
+def test_term_similarity_refuses_dates():
+    dates = np.arange(12).astype("datetime64[D]").reshape(4, 3)
+    with pytest.raises(ValueError, match="dates or durations"):
+        term_similarity_matrix(dates)
+    with pytest.raises(ValueError, match="dates or durations"):
+        TermSimilarity(np.eye(3)).fit(dates)
+    fitted = TermSimilarity(np.eye(3)).fit(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="dates or durations"):
+        fitted.transform(dates)
