@@ -226,7 +226,9 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
             )
         if sparse.issparse(X):
             X = X.tocsr()
-        moments = _batch_moments(X, with_mean=self.with_mean)
+        moments = _batch_moments(
+            X, with_mean=self.with_mean, estimator_name=type(self).__name__
+        )
         if n_components > 0:
             cov = moments["scatter"] / max(n_samples - 1, 1)
             eigvals, components = _sorted_eigh(cov, n_components)
