@@ -18,8 +18,9 @@ from sklearn_cosim.diagnostics._frequency import (
     norm_frequency_correlation,
 )
 from sklearn_cosim.diagnostics._hubness import _all_measures, _counts
-from sklearn_cosim.metrics._measures import SimilarityMeasure, _row_norms64
+from sklearn_cosim.metrics._measures import SimilarityMeasure
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
+from sklearn_cosim.preprocessing._base import _pow2_scale, _row_norms
 from sklearn_cosim.utils._param_validation import (
     Interval,
     StrOptions,
@@ -197,9 +198,10 @@ def embedding_report(
         report["isoscore"] = (
             isotropy_score(X) if X.shape[1] >= 2 and X.shape[0] >= 2 else float("nan")
         )
-        norms = _row_norms64(X)
-        report["mean_norm"] = float(norms.mean())
-        report["std_norm"] = float(norms.std())
+        norms = _row_norms(X)  # right also for finite but huge or tiny rows
+        scale = _pow2_scale(norms.max(initial=0.0))
+        report["mean_norm"] = float((norms * scale).mean() / scale)
+        report["std_norm"] = float((norms * scale).std() / scale)
         if frequencies is not None:
             report["norm_frequency_spearman"] = norm_frequency_correlation(
                 X, frequencies
