@@ -90,7 +90,10 @@ def _block_products(block, shift, buffer):
         diag_max >= float(info.tiny) / float(info.eps) ** 2 * block.shape[0]
         or not np.any(centred)
     ):
-        return products.astype(np.float64), centred.sum(axis=0, dtype=np.float64), False
+        # Column sums as a product with ones (BLAS, in the block's dtype): the
+        # shifted values are of the order of the spread, so no digit is lost.
+        ones = np.ones(centred.shape[0], dtype=centred.dtype)
+        return products.astype(np.float64), (ones @ centred).astype(np.float64), False
     scale = _pow2_scale(max(_abs_max(block), _abs_max(shift)))
     with np.errstate(over="ignore", under="ignore"):
         centred = np.multiply(block, block.dtype.type(scale), out=centred)

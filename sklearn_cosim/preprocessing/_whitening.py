@@ -183,7 +183,8 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     power : float >= 0, default=0.5
         Exponent :math:`p` of the eigenvalues. 0.5 whitens fully; values in
         (0, 0.5) whiten partially; 0 applies no scaling (a rotation for
-        ``"pca"``, a centering and projection for ``"zca"``).
+        ``"pca"``, a centering and projection for ``"zca"``). A power that
+        takes an eigenvalue outside the range of float64 raises a ValueError.
 
     rtol : float in [0, 1), default=None
         Relative tolerance of the null-direction rule (see Notes). If None,
@@ -246,12 +247,30 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     ValueError; ``"pca"`` on data of rank 0 (all samples identical) too.
 
     **Statistics.** The mean and the centred scatter matrix are accumulated
-    in float64 from centred chunks of rows, and :meth:`partial_fit` merges
-    batches with the pairwise update of Chan et al.:
-    :math:`\mu = \mu_a + \delta n_b / n`,
+    in float64 from blocks of rows shifted by a close estimate of the mean
+    (the mean of an evenly spaced sample of rows), with an exact rank-one
+    correction to the mean: one product per block in the input dtype, no
+    centred copy of `X`, and no cancellation on data with an offset (the
+    uncentred Gram matrix minus :math:`n\mu\mu^\top` is never formed).
+    Blocks whose products would overflow or underflow the dtype are scaled by
+    a power of two (exact), so float32 data of any finite magnitude whiten
+    right; float64 data whose covariance float64 cannot hold (values beyond
+    about 1e154 or all below about 1e-146) raise a ValueError.
+    :meth:`partial_fit` merges batches with the pairwise update of Chan et
+    al.: :math:`\mu = \mu_a + \delta n_b / n`,
     :math:`S = S_a + S_b + \delta\delta^\top n_a n_b / n`,
     :math:`\delta = \mu_b - \mu_a`. The eigendecomposition is recomputed after
-    each :meth:`partial_fit` call. The input is never modified.
+    each :meth:`partial_fit` call; while the samples seen cannot give the
+    requested whitening (fewer than 2, fewer than ``n_components + 1``, or a
+    numerical rank below `n_components`) the statistics are kept and the
+    transformer stays unfitted. The input is never modified.
+
+    **Transform.** :meth:`transform` computes ``X @ whitening_ - mean_ @
+    whitening_`` (one product, the bias folded in) when the rounding this
+    costs is below 1e-3 of each output column's standard deviation
+    (:math:`\epsilon \lVert\mu\rVert \lVert W_k\rVert \le 10^{-3}
+    \operatorname{sd}(z_k)`), and otherwise centres blocks of rows first,
+    so a large offset never costs accuracy.
 
     Sparse input raises a ValueError (centering makes it dense).
 
@@ -310,8 +329,11 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Batch of training data. The transformer is fitted once at least
-            2 samples have been seen in total.
+            Batch of training data. The transformer is fitted once the
+            samples seen in total allow it: at least 2, at least
+            ``n_components + 1``, spanning `n_components` directions. Until
+            then the statistics are kept and :meth:`transform` raises a
+            :class:`~sklearn.exceptions.NotFittedError` that says why.
 
         y : None
             Ignored.
