@@ -21,6 +21,7 @@ from sklearn_cosim.preprocessing._base import (
     _CHUNK_ROWS,
     _batch_moments,
     _ledoit_wolf_shrinkage,
+    _magnitude_error,
     _merge_moments,
     _oas_shrinkage,
     _reject_sparse,
@@ -363,10 +364,15 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     "shrinkage was changed between partial_fit calls; call fit "
                     "to start again with the new value."
                 )
-            moments = _merge_moments(self._moments, batch)
+            with np.errstate(over="ignore", invalid="ignore"):
+                moments = _merge_moments(self._moments, batch)
+            if not np.all(np.isfinite(moments["scatter"])):
+                raise _magnitude_error(type(self).__name__, X, "overflow")
             moments["eps"] = eps
         try:
             self._finalize(moments)
+            if hasattr(self, "_not_fitted_reason"):
+                del self._not_fitted_reason
         except _NotEnoughSamples as exc:
             if not partial:
                 raise ValueError(str(exc)) from None

@@ -284,9 +284,10 @@ def _offset_float32(n_samples=3000, n_features=12, offset=1e3, seed=0):
 @pytest.mark.parametrize("n_components", [None, 4])
 @pytest.mark.parametrize("method", ["pca", "zca"])
 def test_offset_float32_output_is_white(offset, n_components, method):
-    # Whichever way transform handles the mean (folded into the product or
-    # subtracted per block), float32 output on offset data stays white, and
-    # the covariance matches a float64 reference.
+    # Whichever way transform handles the mean (folded into the product for
+    # offsets 0 and 10, subtracted per block for 1e4, where folding would cost
+    # about 0.5 of the smallest column's spread), float32 output on offset
+    # data stays white, and the covariance matches a float64 reference.
     X = _offset_float32(offset=offset)
     whitener = Whitener(n_components, method=method).fit(X)
     X64 = X.astype(np.float64)
@@ -300,3 +301,12 @@ def test_offset_float32_output_is_white(offset, n_components, method):
     assert np.abs(np.cov(X_w, rowvar=False) - np.eye(k)).max() < 1e-3
     exact = (X64 - whitener.mean_) @ whitener.whitening_
     assert_allclose(whitener.transform(X), exact, atol=1e-3)
+
+
+def test_partial_fit_batches_whose_merged_covariance_overflows():
+    # Each batch alone has a representable covariance; merged, the offset
+    # between them (1e160) makes it overflow float64: a clear error.
+    rng = np.random.default_rng(0)
+    whitener = Whitener().partial_fit(rng.standard_normal((20, 3)))
+    with pytest.raises(ValueError, match="so large that their squares overflow"):
+        whitener.partial_fit(rng.standard_normal((20, 3)) + 1e160)
