@@ -10,6 +10,7 @@ from scipy import linalg, sparse
 from scipy.special import logsumexp
 from sklearn.utils import check_array, check_random_state
 
+from sklearn_cosim.utils._linalg import abs_max, pow2_scale
 from sklearn_cosim.utils._param_validation import Interval, validate_params
 from sklearn_cosim.utils._typing import MatrixLike, RandomStateLike
 
@@ -26,12 +27,25 @@ def _check_X(X, min_samples=2):
     )
 
 
-def _rows_chunks(X):
+def _rows_chunks(X, scale=1.0):
+    """Blocks of rows of `X` in float64, multiplied by `scale`."""
     step = max(1, _CHUNK // max(X.shape[1], 1))
     for start in range(0, X.shape[0], step):
         block = X[start : start + step]
         block = block.toarray() if sparse.issparse(block) else block
-        yield np.asarray(block, dtype=np.float64)
+        block = np.asarray(block, dtype=np.float64)
+        yield block * scale if scale != 1.0 else block
+
+
+def _unit_scale(X):
+    """Power of two bringing the largest absolute value of `X` near 1.
+
+    The scale-invariant statistics below (eigenvectors, IsoScore) are computed
+    on ``X * scale`` so that finite but huge or tiny values (float64 beyond
+    about 1e154 or below 1e-146) neither overflow nor underflow when squared.
+    Multiplying by a power of two is exact.
+    """
+    return pow2_scale(abs_max(X))
 
 
 @validate_params(
@@ -95,6 +109,10 @@ def mean_cosine_similarity(
     total = np.zeros(X.shape[1])
     n_nonzero = 0
     for block in _rows_chunks(X):
+        # Cosine ignores each row's scale: divide by the row's largest value
+        # first so that its squared norm neither overflows nor underflows.
+        largest = np.max(np.abs(block), axis=1, initial=0.0)
+        block = block / np.where(largest > 0, largest, 1.0)[:, None]
         norms = np.sqrt(np.einsum("ij,ij->i", block, block))
         nonzero = norms > 0
         total += (block[nonzero] / norms[nonzero, None]).sum(axis=0)
@@ -144,7 +162,7 @@ def partition_isotropy_score(X: MatrixLike) -> float:
     """
     X = _check_X(X, min_samples=1)
     gram = np.zeros((X.shape[1], X.shape[1]))
-    for block in _rows_chunks(X):
+    for block in _rows_chunks(X, _unit_scale(X)):
         gram += block.T @ block
     _, vectors = linalg.eigh(gram)
     directions = np.hstack([vectors, -vectors])
@@ -201,12 +219,13 @@ def isotropy_score(X: MatrixLike) -> float:
     n, d = X.shape
     if d < 2:
         raise ValueError(f"isotropy_score needs n_features >= 2, got {d}.")
+    scale = _unit_scale(X)  # IsoScore does not depend on the scale of X
     mean = np.zeros(d)
-    for block in _rows_chunks(X):
+    for block in _rows_chunks(X, scale):
         mean += block.sum(axis=0)
     mean /= n
     cov = np.zeros((d, d))
-    for block in _rows_chunks(X):
+    for block in _rows_chunks(X, scale):
         centred = block - mean  # never in place: `block` may be a view of X
         cov += centred.T @ centred
     cov /= n - 1

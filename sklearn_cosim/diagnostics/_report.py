@@ -21,7 +21,7 @@ from sklearn_cosim.diagnostics._frequency import (
 from sklearn_cosim.diagnostics._k_occurrence import _all_measures, _counts
 from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
-from sklearn_cosim.utils._linalg import row_norms64
+from sklearn_cosim.utils._linalg import pow2_scale, row_norms64
 from sklearn_cosim.utils._param_validation import (
     Interval,
     StrOptions,
@@ -205,9 +205,10 @@ def embedding_report(
         report["isoscore"] = (
             isotropy_score(X) if X.shape[1] >= 2 and X.shape[0] >= 2 else float("nan")
         )
-        norms = row_norms64(X)
-        report["mean_norm"] = float(norms.mean())
-        report["std_norm"] = float(norms.std())
+        norms = row_norms64(X)  # right also for finite but huge or tiny rows
+        scale = pow2_scale(norms.max(initial=0.0))
+        report["mean_norm"] = float((norms * scale).mean() / scale)
+        report["std_norm"] = float((norms * scale).std() / scale)
         if frequencies is not None:
             report["norm_frequency_spearman"] = norm_frequency_correlation(
                 X, frequencies

@@ -2,9 +2,10 @@
 
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
-
 import numpy as np
 from scipy import linalg, sparse
+
+from sklearn_cosim.utils._linalg import abs_max, pow2_scale
 
 #: Number of rows centred and multiplied at once when computing a scatter matrix.
 #: Bounds the extra memory to ``_CHUNK_ROWS * n_features`` values.
@@ -25,23 +26,98 @@ def _reject_sparse(X, estimator_name):
         )
 
 
-def _batch_moments(X, *, with_mean=True, fourth=False):
+#: Rows of the sample whose mean is the shift of the scatter (see _batch_moments).
+_SHIFT_SAMPLE_ROWS = 1024
+
+
+def _magnitude_error(estimator_name, X, problem):
+    """ValueError for finite data whose second moments leave float64's range."""
+    if problem == "overflow":
+        detail = (
+            f"its values (up to {abs_max(X):.3g} in magnitude) are so large "
+            "that their squares overflow float64 (largest "
+            f"{np.finfo(np.float64).max:.3g}). Divide X by a constant first"
+        )
+    else:
+        detail = (
+            f"its values (at most {abs_max(X):.3g} in magnitude) are so small "
+            "that their squares underflow float64 (smallest normal "
+            f"{np.finfo(np.float64).tiny:.3g}). Multiply X by a constant first"
+        )
+    return ValueError(
+        f"{estimator_name} cannot compute the covariance of X: X is finite, but "
+        f"{detail}, for example X / np.abs(X).max()."
+    )
+
+
+def _block_products(block, shift, buffer):
+    """``(block - shift)^T (block - shift)`` and column sums, in float64.
+
+    The product is one GEMM in the block's dtype (the speed of
+    ``X.T @ X``), on the block shifted into `buffer`. If it leaves the dtype's
+    safe range (an entry overflows, or the largest diagonal entry is so small
+    that products became subnormal) the block is scaled by a power of two
+    first and the results are scaled back in float64, which is exact.
+
+    Returns the products, the column sums of ``block - shift`` and whether
+    the rescaled products underflowed float64 (only possible for float64
+    values below about 1e-146).
+    """
+    info = np.finfo(block.dtype)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        centred = np.subtract(block, shift, out=buffer[: block.shape[0]])
+        products = centred.T @ centred
+    diag_max = float(products.diagonal().max())
+    # Below this bound the largest product has subnormal neighbours.
+    if np.isfinite(diag_max) and (
+        diag_max >= float(info.tiny) / float(info.eps) ** 2 * block.shape[0]
+        or not np.any(centred)
+    ):
+        # Column sums as a product with ones (BLAS, in the block's dtype): the
+        # shifted values are of the order of the spread, so no digit is lost.
+        ones = np.ones(centred.shape[0], dtype=centred.dtype)
+        return products.astype(np.float64), (ones @ centred).astype(np.float64), False
+    scale = pow2_scale(max(abs_max(block), abs_max(shift)))
+    with np.errstate(over="ignore", under="ignore"):
+        centred = np.multiply(block, block.dtype.type(scale), out=centred)
+        centred -= shift * shift.dtype.type(scale)
+        scaled = (centred.T @ centred).astype(np.float64)
+        products = scaled / scale / scale
+    tiny = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
+    underflow = bool(scaled.diagonal().max() > 0 and products.diagonal().max() < tiny)
+    return products, centred.sum(axis=0, dtype=np.float64) / scale, underflow
+
+
+def _batch_moments(X, *, with_mean=True, fourth=False, estimator_name="estimator"):
     """Mean and centred moments of one batch, accumulated in float64.
 
-    The batch is centred first (in its own dtype, by chunks of rows) and the
-    scatter matrix is accumulated from the centred chunks, so an offset in the
-    data never causes catastrophic cancellation.
+    The scatter is accumulated from blocks of rows shifted by ``s``: without
+    `fourth`, the float64 mean of an evenly spaced sample of at most 1024
+    rows, rounded to the dtype of `X`; with `fourth`, the float64 mean of `X`
+    (the fourth moments need the exact centre). An offset in the data thus
+    never causes catastrophic cancellation, and no centred copy of `X` is
+    made: each block is shifted into a buffer and multiplied once. The
+    scatter is moved to the mean by the exact rank-one correction
+    ``S = S_s - d d^T / n`` with ``d = sum(x - s)``, whose size is that of the
+    spread, not of the offset (so it loses no digits), and ``mean = s + d /
+    n``. Blocks whose products overflow or underflow the dtype are rescaled
+    exactly by a power of two.
 
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Batch. Sparse chunks are densified one at a time.
+        Batch of finite values. Sparse blocks are densified one at a time.
 
     with_mean : bool, default=True
         If False the moments are taken about zero (the mean is reported as 0).
 
     fourth : bool, default=False
         Also return the moments needed by the Ledoit-Wolf shrinkage.
+
+    estimator_name : str, default="estimator"
+        Name used in the ValueError raised when float64 cannot hold the
+        moments of `X` (values beyond about 1e154, or all below about
+        1e-146 in magnitude).
 
     Returns
     -------
@@ -52,34 +128,47 @@ def _batch_moments(X, *, with_mean=True, fourth=False):
         sum of ``|x - mean|^4``.
     """
     n_samples, n_features = X.shape
-    if with_mean:
-        if sparse.issparse(X):
-            mean = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
-        else:
-            mean = np.mean(X, axis=0, dtype=np.float64)
+    if not with_mean:
+        shift64 = np.zeros(n_features)
+    elif fourth:
+        shift64 = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
     else:
-        mean = np.zeros(n_features)
-    mean_x = mean.astype(X.dtype)
+        sample = X[:: max(1, n_samples // _SHIFT_SAMPLE_ROWS)]
+        sample = sample.toarray() if sparse.issparse(sample) else sample
+        scale = pow2_scale(abs_max(sample))
+        shift64 = np.mean(sample * scale, axis=0, dtype=np.float64) / scale
+    shift = shift64.astype(X.dtype)
     scatter = np.zeros((n_features, n_features))
+    total = np.zeros(n_features)
     sq_norm_vec = np.zeros(n_features)
     quartic = 0.0
+    underflow = False
     buffer = np.empty((min(_CHUNK_ROWS, n_samples), n_features), dtype=X.dtype)
     for start in range(0, n_samples, _CHUNK_ROWS):
         chunk = X[start : start + _CHUNK_ROWS]
         chunk = chunk.toarray() if sparse.issparse(chunk) else chunk
-        centred = np.subtract(chunk, mean_x, out=buffer[: chunk.shape[0]])
-        scatter += centred.T @ centred
+        products, sums, block_underflow = _block_products(chunk, shift, buffer)
+        scatter += products
+        total += sums
+        underflow = underflow or block_underflow
         if fourth:
-            c64 = centred.astype(np.float64, copy=False)
+            c64 = chunk.astype(np.float64) - shift64
             sq = np.einsum("ij,ij->i", c64, c64)
             sq_norm_vec += sq @ c64
             quartic += float(sq @ sq)
+    # sum(x - shift) = total: the exact centred scatter is a rank-one update.
+    mean = shift.astype(np.float64)
     if with_mean:
-        # The chunks were centred at the mean rounded to X.dtype; since
-        # sum(x - mean_x) = n (mean - mean_x), the exact correction is a rank-one
-        # update with the tiny rounding difference (no cancellation issue).
-        delta = mean - mean_x.astype(np.float64)
-        scatter -= n_samples * np.outer(delta, delta)
+        delta = total / n_samples
+        mean += delta
+        with np.errstate(over="ignore", invalid="ignore"):
+            scatter -= n_samples * np.outer(delta, delta)
+    finite = [scatter, mean] + ([sq_norm_vec, quartic] if fourth else [])
+    if not all(np.all(np.isfinite(value)) for value in finite):
+        raise _magnitude_error(estimator_name, X, "overflow")
+    tiny = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
+    if underflow and float(np.max(np.diag(scatter))) < tiny:
+        raise _magnitude_error(estimator_name, X, "underflow")
     moments = {"n": n_samples, "mean": mean, "scatter": scatter}
     if fourth:
         moments["sq_norm_vec"] = sq_norm_vec

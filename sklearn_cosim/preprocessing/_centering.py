@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_cosim.preprocessing._base import _reject_sparse
+from sklearn_cosim.utils._linalg import pow2_scale
 from sklearn_cosim.utils._param_validation import _fit_context, validate_params
 from sklearn_cosim.utils._typing import ArrayLike
 
@@ -170,6 +171,11 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         n_b = X.shape[0]
         mean_b = np.mean(X, axis=0, dtype=np.float64)
+        if not np.all(np.isfinite(mean_b)):
+            # The float64 sum of values near the largest float overflows:
+            # average after an exact scaling by a power of two.
+            scale = pow2_scale(np.max(np.abs(X)))
+            mean_b = np.mean(X * scale, axis=0, dtype=np.float64) / scale
         if reset:
             self.mean_ = mean_b
             self.n_samples_seen_ = n_b

@@ -19,13 +19,40 @@ from sklearn_cosim.utils._typing import ArrayLike
 
 
 def _layer_normalize_inplace(X, eps):
-    """Standardise each row of the float ndarray `X` in place."""
+    """Standardise each row of the float ndarray `X` in place.
+
+    Rows whose values are so large that their centred squares (summed in
+    float64) could overflow, or (float64 only) so small that they underflow,
+    are standardised after an exact scaling by a power of two.
+    """
     n_features = X.shape[1]
-    X -= np.mean(X, axis=1, dtype=np.float64).astype(X.dtype)[:, None]
-    var = np.einsum("ij,ij->i", X, X, dtype=np.float64) / n_features
-    denom = np.sqrt(var + eps)
-    denom[denom == 0.0] = 1.0  # constant rows (only reachable with eps=0)
-    X /= denom.astype(X.dtype)[:, None]
+    info = np.finfo(np.float64)
+    largest = np.maximum(np.max(X, axis=1), -np.min(X, axis=1)).astype(np.float64)
+    high = np.sqrt(info.max / n_features) / 4.0
+    if X.dtype == np.float32:
+        high = min(high, float(np.finfo(np.float32).max) / 4.0)
+        low = 0.0
+    else:
+        low = np.sqrt(info.tiny / info.eps)
+    extreme = np.flatnonzero((largest > high) | ((largest < low) & (largest > 0)))
+    rows = X[extreme].astype(np.float64) if extreme.size else None
+    # The extreme rows may overflow or underflow here; they are redone below.
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        X -= np.mean(X, axis=1, dtype=np.float64).astype(X.dtype)[:, None]
+        var = np.einsum("ij,ij->i", X, X, dtype=np.float64) / n_features
+        denom = np.sqrt(var + eps)
+        denom[denom == 0.0] = 1.0  # constant rows (only reachable with eps=0)
+        X /= denom.astype(X.dtype)[:, None]
+    if extreme.size:
+        # y = (x s - m(x s)) / sqrt(v(x s) + eps s^2), with s = 2^k ~ 1 / max|x|.
+        scale = np.ldexp(1.0, -np.frexp(largest[extreme])[1])
+        rows *= scale[:, None]
+        rows -= rows.mean(axis=1, keepdims=True)
+        with np.errstate(over="ignore"):
+            eps_scaled = eps * scale * scale if eps > 0 else 0.0
+        denom = np.sqrt(np.mean(rows**2, axis=1) + eps_scaled)
+        denom[denom == 0.0] = 1.0
+        X[extreme] = rows / denom[:, None]
     return X
 
 

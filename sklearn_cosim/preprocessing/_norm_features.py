@@ -8,10 +8,9 @@ from numbers import Real
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.preprocessing import normalize
-from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_cosim.utils._linalg import pow2_scale, row_norms64
 from sklearn_cosim.utils._param_validation import (
     Interval,
     StrOptions,
@@ -154,7 +153,7 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
 
     def _norm_feature(self, X):
         """``f(||x||)`` for each row, in float64, and the norms."""
-        norms = np.sqrt(row_norms(X, squared=True).astype(np.float64))
+        norms = row_norms64(X)
         if self.norm_transform == "log":
             if np.any(norms == 0.0):
                 raise ValueError(
@@ -185,8 +184,11 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
         """
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         feature, _ = self._norm_feature(X)
-        self.norm_mean_ = float(np.mean(feature))
-        scale = float(np.std(feature))
+        # Scaled by a power of two so that huge norms do not overflow the
+        # squares of the standard deviation (exact, and the identity otherwise).
+        factor = pow2_scale(np.max(np.abs(feature)))
+        self.norm_mean_ = float(np.mean(feature * factor) / factor)
+        scale = float(np.std(feature * factor) / factor)
         self.norm_scale_ = scale if scale > 0.0 else 1.0
         return self
 
@@ -211,12 +213,13 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
         feature, norms = self._norm_feature(X)
         column = self.norm_weight * (feature - self.norm_mean_) / self.norm_scale_
         column = column.astype(X.dtype)[:, None]
+        safe = np.where(norms > 0.0, norms, 1.0)
         if sparse.issparse(X):
-            direction = normalize(X, copy=True)
+            direction = sparse.csr_matrix(X, copy=True)
+            direction.data /= np.repeat(safe, np.diff(direction.indptr)).astype(X.dtype)
             return sparse.hstack([direction, column], format="csr", dtype=X.dtype)
         out = np.empty((X.shape[0], X.shape[1] + 1), dtype=X.dtype)
-        safe = np.where(norms > 0.0, norms, 1.0).astype(X.dtype)
-        np.divide(X, safe[:, None], out=out[:, :-1])
+        np.divide(X, safe.astype(X.dtype)[:, None], out=out[:, :-1])
         out[:, -1:] = column
         return out
 

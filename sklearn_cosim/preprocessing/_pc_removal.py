@@ -174,7 +174,10 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
     -----
     Sparse input is accepted; the output is always a dense ndarray because
     centering destroys sparsity. Statistics are computed in float64 from
-    centred chunks of rows.
+    blocks of rows shifted by a close estimate of the mean, rescaled by a power
+    of two where their products would overflow or underflow the dtype; float64
+    data whose covariance float64 cannot hold (values beyond about 1e154 or
+    all below about 1e-146) raise a ValueError.
 
     Examples
     --------
@@ -239,7 +242,9 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
             )
         if sparse.issparse(X):
             X = X.tocsr()
-        moments = _batch_moments(X, with_mean=self.with_mean)
+        moments = _batch_moments(
+            X, with_mean=self.with_mean, estimator_name=type(self).__name__
+        )
         if n_components > 0:
             cov = moments["scatter"] / max(n_samples - 1, 1)
             eigvals, components = _sorted_eigh(cov, n_components)

@@ -13,6 +13,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.covariance import shrunk_covariance
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -20,6 +21,7 @@ from sklearn_cosim.preprocessing._base import (
     _CHUNK_ROWS,
     _batch_moments,
     _ledoit_wolf_shrinkage,
+    _magnitude_error,
     _merge_moments,
     _oas_shrinkage,
     _reject_sparse,
@@ -32,6 +34,28 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike
+
+#: Fitted attributes, removed while partial_fit has too few samples.
+_FITTED_ATTRIBUTES = (
+    "mean_",
+    "covariance_",
+    "shrinkage_",
+    "components_",
+    "explained_variance_",
+    "n_components_",
+    "whitening_",
+    "n_samples_seen_",
+    "_bias_error",
+)
+
+#: transform folds the mean into the product when the rounding error this
+#: causes is at most this fraction of each output column's spread.
+_FOLD_RTOL = 1e-3
+
+
+class _NotEnoughSamples(ValueError):
+    """The samples seen so far do not determine the requested whitening."""
+
 
 _PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left"), None],
@@ -169,7 +193,8 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     power : float >= 0, default=0.5
         Exponent :math:`p` of the eigenvalues. 0.5 whitens fully; values in
         (0, 0.5) whiten partially; 0 applies no scaling (a rotation for
-        ``"pca"``, a centering and projection for ``"zca"``).
+        ``"pca"``, a centering and projection for ``"zca"``). A power that
+        takes an eigenvalue outside the range of float64 raises a ValueError.
 
     rtol : float in [0, 1), default=None
         Relative tolerance of the null-direction rule (see Notes). If None,
@@ -232,12 +257,30 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     ValueError; ``"pca"`` on data of rank 0 (all samples identical) too.
 
     **Statistics.** The mean and the centred scatter matrix are accumulated
-    in float64 from centred chunks of rows, and :meth:`partial_fit` merges
-    batches with the pairwise update of Chan et al.:
-    :math:`\mu = \mu_a + \delta n_b / n`,
+    in float64 from blocks of rows shifted by a close estimate of the mean
+    (the mean of an evenly spaced sample of rows), with an exact rank-one
+    correction to the mean: one product per block in the input dtype, no
+    centred copy of `X`, and no cancellation on data with an offset (the
+    uncentred Gram matrix minus :math:`n\mu\mu^\top` is never formed).
+    Blocks whose products would overflow or underflow the dtype are scaled by
+    a power of two (exact), so float32 data of any finite magnitude whiten
+    right; float64 data whose covariance float64 cannot hold (values beyond
+    about 1e154 or all below about 1e-146) raise a ValueError.
+    :meth:`partial_fit` merges batches with the pairwise update of Chan et
+    al.: :math:`\mu = \mu_a + \delta n_b / n`,
     :math:`S = S_a + S_b + \delta\delta^\top n_a n_b / n`,
     :math:`\delta = \mu_b - \mu_a`. The eigendecomposition is recomputed after
-    each :meth:`partial_fit` call. The input is never modified.
+    each :meth:`partial_fit` call; while the samples seen cannot give the
+    requested whitening (fewer than 2, fewer than ``n_components + 1``, or a
+    numerical rank below `n_components`) the statistics are kept and the
+    transformer stays unfitted. The input is never modified.
+
+    **Transform.** :meth:`transform` computes ``X @ whitening_ - mean_ @
+    whitening_`` (one product, the bias folded in) when the rounding this
+    costs is below 1e-3 of each output column's standard deviation
+    (:math:`\epsilon \lVert\mu\rVert \lVert W_k\rVert \le 10^{-3}
+    \operatorname{sd}(z_k)`), and otherwise centres blocks of rows first,
+    so a large offset never costs accuracy.
 
     Sparse input raises a ValueError (centering makes it dense).
 
@@ -290,7 +333,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self : object
             Fitted transformer.
         """
-        for attr in ("_moments", "whitening_"):
+        for attr in ("_moments", "_not_fitted_reason", *_FITTED_ATTRIBUTES):
             if hasattr(self, attr):
                 delattr(self, attr)
         return self._partial_fit(X, reset=True, partial=False)
@@ -302,8 +345,11 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Batch of training data. The transformer is fitted once at least
-            2 samples have been seen in total.
+            Batch of training data. The transformer is fitted once the
+            samples seen in total allow it: at least 2, at least
+            ``n_components + 1``, spanning `n_components` directions. Until
+            then the statistics are kept and :meth:`transform` raises a
+            :class:`~sklearn.exceptions.NotFittedError` that says why.
 
         y : None
             Ignored.
@@ -318,7 +364,11 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _partial_fit(self, X, reset, partial):
         _reject_sparse(X, type(self).__name__)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
-        batch = _batch_moments(X, fourth=self.shrinkage == "ledoit-wolf")
+        batch = _batch_moments(
+            X,
+            fourth=self.shrinkage == "ledoit-wolf",
+            estimator_name=type(self).__name__,
+        )
         batch["eps"] = float(np.finfo(X.dtype).eps)
         if reset:
             moments = batch
@@ -329,27 +379,44 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     "shrinkage was changed between partial_fit calls; call fit "
                     "to start again with the new value."
                 )
-            moments = _merge_moments(self._moments, batch)
+            with np.errstate(over="ignore", invalid="ignore"):
+                moments = _merge_moments(self._moments, batch)
+            if not np.all(np.isfinite(moments["scatter"])):
+                raise _magnitude_error(type(self).__name__, X, "overflow")
             moments["eps"] = eps
-        if partial and moments["n"] < 2:
-            # Not enough samples for a covariance yet: keep the statistics and
-            # stay unfitted until a later batch arrives.
-            self._moments = moments
-            return self
-        self._finalize(moments)
+        try:
+            self._finalize(moments)
+            if hasattr(self, "_not_fitted_reason"):
+                del self._not_fitted_reason
+        except _NotEnoughSamples as exc:
+            if not partial:
+                raise ValueError(str(exc)) from None
+            # Not enough samples (or directions) for the requested whitening
+            # yet: keep the statistics and stay unfitted until a later batch.
+            for attr in _FITTED_ATTRIBUTES:
+                if hasattr(self, attr):
+                    delattr(self, attr)
+            self._not_fitted_reason = str(exc)
         self._moments = moments
         return self
 
     def _finalize(self, moments):
         n, n_features = moments["n"], moments["scatter"].shape[0]
-        if n < 2:
-            raise ValueError(
-                f"Whitener needs at least 2 samples to estimate a covariance "
-                f"(ddof=1), got n_samples = {n}."
-            )
         if self.n_components is not None and self.n_components > n_features:
             raise ValueError(
                 f"n_components={self.n_components} must be <= n_features={n_features}."
+            )
+        if n < 2:
+            raise _NotEnoughSamples(
+                f"Whitener needs at least 2 samples to estimate a covariance "
+                f"(ddof=1), got n_samples = {n}."
+            )
+        if self.n_components is not None and n <= self.n_components:
+            # The centred scatter of n samples has rank <= n - 1.
+            raise _NotEnoughSamples(
+                f"n_components={self.n_components} needs at least "
+                f"{self.n_components + 1} samples (the covariance of n samples "
+                f"has rank <= n - 1), got n_samples = {n}."
             )
         cov = moments["scatter"] / (n - 1)
         if self.shrinkage is None:
@@ -368,14 +435,15 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         threshold = rtol * max(eigvals[0], 0.0)
         rank = int(np.count_nonzero(eigvals > threshold))
         if self.n_components is not None and self.n_components > rank:
-            raise ValueError(
+            raise _NotEnoughSamples(
                 f"n_components={self.n_components} is larger than the numerical "
-                f"rank {rank} of the covariance (eigenvalues <= rtol * max are "
-                "null). Lower n_components, or regularise the covariance with "
-                "shrinkage='ledoit-wolf'."
+                f"rank {rank} of the covariance of the {n} samples seen "
+                "(eigenvalues <= rtol * max are null). Lower n_components, "
+                "provide samples spanning more directions, or regularise the "
+                "covariance with shrinkage='ledoit-wolf'."
             )
         if rank == 0 and self.method == "pca":
-            raise ValueError(
+            raise _NotEnoughSamples(
                 "The covariance of X is numerically zero (all samples are "
                 "identical up to rtol), so method='pca' has no direction to "
                 "keep. Check the input, use method='zca' (which outputs zeros) "
@@ -383,7 +451,20 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
         eigvals, components = eigvals[:rank], components[:rank]
 
-        scale = eigvals ** (-self.power)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            scale = eigvals ** (-self.power)
+            unscale = eigvals**self.power
+        if rank and not (
+            np.all(np.isfinite(scale) & (scale > 0))
+            and np.all(np.isfinite(unscale) & (unscale > 0))
+        ):
+            raise ValueError(
+                f"power={self.power} takes the eigenvalues of the covariance "
+                f"(from {eigvals[-1]:.3g} to {eigvals[0]:.3g}) to the power "
+                f"-{self.power}, which is outside the range of float64. Use a "
+                "power in [0, 0.5] (0.5 whitens fully, smaller values whiten "
+                "partially)."
+            )
         whitening = components.T * scale
         if self.method == "zca":
             whitening = whitening @ components
@@ -395,6 +476,29 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.n_components_ = rank
         self.whitening_ = whitening
         self.n_samples_seen_ = n
+        self._bias_error = self._folded_bias_error(eigvals, components, scale)
+
+    def _folded_bias_error(self, eigvals, components, scale):
+        """Bound on the error of folding the mean into the product, per eps.
+
+        ``transform`` may compute ``X @ W - mean_ @ W`` (one product, no
+        centred copy) instead of ``(X - mean_) @ W``. Rounding the product of
+        uncentred data costs about ``eps * |mean_| * |W[:, k]|`` in output
+        column ``k``, whose standard deviation is ``sqrt(W[:, k]^T C W[:, k])``;
+        this returns the largest ratio of the two divided by ``eps``.
+        """
+        if eigvals.size == 0:
+            return np.inf
+        if self.method == "pca":
+            col_norms, col_stds = scale, np.sqrt(eigvals) * scale
+        else:
+            weights = components**2
+            col_norms = np.sqrt(weights.T @ scale**2)
+            col_stds = np.sqrt(weights.T @ (eigvals * scale**2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = col_norms / col_stds
+        ratio = float(np.max(np.where(col_stds > 0, ratios, np.inf)))
+        return float(np.linalg.norm(self.mean_)) * ratio
 
     def transform(self, X: ArrayLike) -> np.ndarray:
         """Center and whiten `X` with the fitted statistics.
@@ -411,17 +515,42 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Whitened data, with the dtype of `X` (float32 or float64). The
             second shape is for ``method="zca"``.
         """
+        if not hasattr(self, "whitening_") and hasattr(self, "_not_fitted_reason"):
+            raise NotFittedError(
+                f"This Whitener instance is not fitted yet: {self._not_fitted_reason}"
+                " Call partial_fit with more samples, or fit."
+            )
         check_is_fitted(self)
         _reject_sparse(X, type(self).__name__)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        with np.errstate(over="ignore"):
+            whitening = self.whitening_.astype(X.dtype)
+        if not np.all(np.isfinite(whitening)):
+            raise ValueError(
+                f"The whitening matrix has entries up to "
+                f"{np.abs(self.whitening_).max():.3g}, beyond the range of "
+                f"{X.dtype}: the training data vary too little along some "
+                "direction for this dtype. Pass X as float64 "
+                "(X.astype(np.float64)), or scale the training data up."
+            )
+        if np.finfo(X.dtype).eps * self._bias_error <= _FOLD_RTOL:
+            # The mean is small next to the spread: one product, the bias
+            # subtracted from the (smaller or equal) output.
+            out = X @ whitening
+            out -= (self.mean_ @ self.whitening_).astype(X.dtype)
+            return out
         mean = self.mean_.astype(X.dtype)
-        whitening = self.whitening_.astype(X.dtype)
         out = np.empty((X.shape[0], whitening.shape[1]), dtype=X.dtype)
         buffer = np.empty((min(_CHUNK_ROWS, X.shape[0]), X.shape[1]), dtype=X.dtype)
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             chunk = X[start : start + _CHUNK_ROWS]
             centred = np.subtract(chunk, mean, out=buffer[: chunk.shape[0]])
             np.matmul(centred, whitening, out=out[start : start + _CHUNK_ROWS])
+        # The rows were centred at the mean rounded to X.dtype: remove the
+        # constant that rounding left (exact to the output's precision).
+        out -= ((self.mean_ - mean.astype(np.float64)) @ self.whitening_).astype(
+            X.dtype
+        )
         return out
 
     def inverse_transform(self, X: ArrayLike) -> np.ndarray:

@@ -26,7 +26,7 @@ def row_norms64(X):
     largest absolute entry first.
     """
     if sparse.issparse(X):
-        X = sparse.csr_matrix(X)
+        X = sparse.csr_matrix(X, dtype=np.float64)  # float32 squares underflow
         sq = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
         out = np.sqrt(sq)
         bad = np.flatnonzero(~np.isfinite(sq) | ((sq < 1e-280) & (sq > 0)))
@@ -156,3 +156,21 @@ def product_error_factor(n_terms, dtype):
     if n * u >= 0.5:
         return np.inf
     return 1.001 * n * u / (1.0 - n * u)
+
+
+def pow2_scale(value):
+    """Power of two ``c`` with ``value * c`` in [0.5, 1); 1 for 0 or non-finite.
+
+    Multiplying by a power of two is exact (barring underflow), so scaling a
+    block by `c` and its products back by ``1 / c**2`` changes no digit.
+    """
+    value = float(value)
+    if not np.isfinite(value) or value <= 0.0:
+        return 1.0
+    return float(np.ldexp(1.0, -int(np.frexp(value)[1])))
+
+
+def abs_max(X):
+    """Largest absolute value of a dense or sparse array (0 if empty)."""
+    data = X.data if sparse.issparse(X) else X
+    return float(np.max(np.abs(data))) if data.size else 0.0

@@ -124,3 +124,48 @@ def test_embedding_report():
     graph_report = embedding_report(G, n_neighbors=5, metric="precomputed")
     assert graph_report["k_skewness"] == pytest.approx(report["k_skewness"])
     assert "isoscore" not in graph_report
+
+
+@pytest.mark.parametrize(
+    "dtype, factor",
+    [
+        (np.float64, 1e200),
+        (np.float64, 1e300),
+        (np.float64, 1e-200),
+        (np.float64, 1e-300),
+        (np.float32, 1e30),
+        (np.float32, 1e-30),
+    ],
+)
+def test_isotropy_measures_on_huge_or_tiny_values(X, dtype, factor):
+    # Finite but huge (or tiny) input used to raise "array must not contain
+    # infs or NaNs" or return 0: the measures are scale invariant (the
+    # partition function's eigenvectors too), so they equal those of X.
+    Xs = (X * factor).astype(dtype)
+    rtol = 1e-5 if dtype == np.float32 else 1e-9
+    assert_allclose(isotropy_score(Xs), _isoscore_reference(X), rtol=rtol)
+    assert_allclose(mean_cosine_similarity(Xs), mean_cosine_similarity(X), rtol=rtol)
+    # log Z(c) is about factor * |x|, so the ratio underflows to 0 for
+    # factor > 1 and tends to 1 for tiny factors: check it is finite and in range.
+    score = partition_isotropy_score(Xs)
+    assert np.isfinite(score) and 0.0 <= score <= 1.0
+    if factor < 1:
+        assert score == pytest.approx(1.0, abs=1e-6)
+
+
+def test_mean_cosine_rows_of_mixed_magnitudes(X):
+    # Cosine ignores each row's scale, even across the whole float64 range.
+    scales = 10.0 ** np.linspace(-300, 300, len(X))[:, None]
+    assert_allclose(mean_cosine_similarity(X * scales), mean_cosine_similarity(X))
+
+
+@pytest.mark.parametrize("factor", [1e200, 1e-200])
+def test_embedding_report_on_huge_or_tiny_values(factor):
+    X, _, _ = make_anisotropic_embeddings(120, 8, random_state=0)
+    reference = embedding_report(X, n_neighbors=5)
+    report = embedding_report(X * factor, n_neighbors=5)
+    for key in ["mean_cosine_similarity", "isoscore"]:
+        assert report[key] == pytest.approx(reference[key], rel=1e-9)
+    norms = np.linalg.norm(X, axis=1)
+    assert report["mean_norm"] == pytest.approx(norms.mean() * factor, rel=1e-9)
+    assert report["std_norm"] == pytest.approx(norms.std() * factor, rel=1e-9)

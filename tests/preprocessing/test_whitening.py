@@ -212,3 +212,101 @@ def test_float32_null_rule_finds_rank():
     X = np.vstack([base, base])
     for dtype in [np.float32, np.float64]:
         assert Whitener().fit(X.astype(dtype)).n_components_ == 149
+
+
+def test_partial_fit_small_batches_accumulate_until_rank_allows(X):
+    # Batches of 2 rows with n_components=3: each batch alone has rank <= 1,
+    # the statistics accumulate and the fit happens once 4 samples are seen.
+    from sklearn.exceptions import NotFittedError
+
+    streamed = Whitener(n_components=3)
+    streamed.partial_fit(X[:2])
+    with pytest.raises(NotFittedError, match="needs at least 4 samples.*got n_samp"):
+        streamed.transform(X)
+    for start in range(2, X.shape[0], 2):
+        streamed.partial_fit(X[start : start + 2])
+    full = Whitener(n_components=3).fit(X)
+    assert streamed.n_samples_seen_ == X.shape[0]
+    assert_allclose(streamed.mean_, full.mean_, rtol=1e-12)
+    assert_allclose(streamed.transform(X), full.transform(X), atol=1e-7)
+
+
+def test_partial_fit_waits_for_rank_of_duplicate_rows(X):
+    # Enough rows but rank 1 (copies of two rows): unfitted, with the reason.
+    from sklearn.exceptions import NotFittedError
+
+    streamed = Whitener(n_components=2)
+    streamed.partial_fit(np.vstack([X[:2]] * 3))
+    with pytest.raises(NotFittedError, match="numerical rank 1 of the covariance"):
+        streamed.transform(X)
+    streamed.partial_fit(X[2:])
+    ref = Whitener(n_components=2).fit(np.vstack([X[:2]] * 3 + [X[2:]]))
+    assert_allclose(streamed.transform(X), ref.transform(X), atol=1e-7)
+    # fit, unlike partial_fit, refuses data that cannot give n_components.
+    with pytest.raises(ValueError, match="numerical rank 1"):
+        Whitener(n_components=2).fit(np.vstack([X[:2]] * 3))
+
+
+def test_not_fitted_after_one_row_says_why(X):
+    from sklearn.exceptions import NotFittedError
+
+    streamed = Whitener().partial_fit(X[:1])
+    with pytest.raises(NotFittedError, match="at least 2 samples.*n_samples = 1"):
+        streamed.transform(X)
+
+
+@pytest.mark.parametrize("power", [1e12, 400.0])
+def test_huge_power_is_refused(X, power):
+    with pytest.raises(ValueError, match=f"power={power}.*outside the range"):
+        Whitener(power=power).fit(X)
+
+
+def test_transform_refuses_whitening_beyond_float32():
+    # power=1 on data of spread 1e-30: the whitening matrix (about 1e60) fits
+    # float64 but not float32.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3)) * 1e-30
+    whitener = Whitener(power=1.0).fit(X)
+    assert np.all(np.isfinite(whitener.transform(X)))
+    with pytest.raises(ValueError, match="beyond the range of float32.*float64"):
+        whitener.transform(X.astype(np.float32))
+
+
+def _offset_float32(n_samples=3000, n_features=12, offset=1e3, seed=0):
+    rng = np.random.default_rng(seed)
+    scales = np.geomspace(1.0, 0.1, n_features)  # float32 can whiten kappa=100
+    rotation, _ = np.linalg.qr(rng.standard_normal((n_features, n_features)))
+    X = (rng.standard_normal((n_samples, n_features)) * scales) @ rotation
+    return (X + offset * rng.uniform(0.5, 1.5, n_features)).astype(np.float32)
+
+
+@pytest.mark.parametrize("offset", [0.0, 10.0, 1e4])
+@pytest.mark.parametrize("n_components", [None, 4])
+@pytest.mark.parametrize("method", ["pca", "zca"])
+def test_offset_float32_output_is_white(offset, n_components, method):
+    # Whichever way transform handles the mean (folded into the product for
+    # offsets 0 and 10, subtracted per block for 1e4, where folding would cost
+    # about 0.5 of the smallest column's spread), float32 output on offset
+    # data stays white, and the covariance matches a float64 reference.
+    X = _offset_float32(offset=offset)
+    whitener = Whitener(n_components, method=method).fit(X)
+    X64 = X.astype(np.float64)
+    ref = np.cov(X64, rowvar=False)
+    assert_allclose(whitener.covariance_, ref, rtol=1e-5, atol=1e-6 * ref.max())
+    assert_allclose(whitener.mean_, X64.mean(axis=0), rtol=1e-7, atol=1e-7)
+    X_w = whitener.transform(X).astype(np.float64)
+    k = whitener.n_components_
+    if method == "zca":
+        X_w = X_w @ whitener.components_.T
+    assert np.abs(np.cov(X_w, rowvar=False) - np.eye(k)).max() < 1e-3
+    exact = (X64 - whitener.mean_) @ whitener.whitening_
+    assert_allclose(whitener.transform(X), exact, atol=1e-3)
+
+
+def test_partial_fit_batches_whose_merged_covariance_overflows():
+    # Each batch alone has a representable covariance; merged, the offset
+    # between them (1e160) makes it overflow float64: a clear error.
+    rng = np.random.default_rng(0)
+    whitener = Whitener().partial_fit(rng.standard_normal((20, 3)))
+    with pytest.raises(ValueError, match="so large that their squares overflow"):
+        whitener.partial_fit(rng.standard_normal((20, 3)) + 1e160)
