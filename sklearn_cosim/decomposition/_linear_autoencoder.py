@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, RandomStateLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 #: Named rescalings ``D`` accepted by :meth:`LinearAutoencoder.rescaled`.
 RESCALINGS = (
@@ -468,6 +469,7 @@ class LinearAutoencoder(
         self : object
             Fitted estimator.
         """
+        check_no_datetime(X)
         X = validate_data(
             self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
@@ -538,6 +540,7 @@ class LinearAutoencoder(
             Embeddings, with the dtype of `X` (float32 or float64).
         """
         check_is_fitted(self)
+        check_no_datetime(X)
         X = validate_data(
             self,
             X,
@@ -579,6 +582,7 @@ class LinearAutoencoder(
         return out
 
     def _check_embeddings(self, Z):
+        check_no_datetime(Z, "Z")
         Z = check_array(Z, dtype=[np.float64, np.float32])
         if Z.shape[1] != self.n_components_:
             raise ValueError(

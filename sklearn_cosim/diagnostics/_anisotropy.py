@@ -13,11 +13,13 @@ from sklearn.utils import check_array, check_random_state
 from sklearn_cosim.utils._linalg import abs_max, pow2_scale
 from sklearn_cosim.utils._param_validation import Interval, validate_params
 from sklearn_cosim.utils._typing import MatrixLike, RandomStateLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 _CHUNK = 2**22  # entries per chunk of float64 work
 
 
 def _check_X(X, min_samples=2):
+    check_no_datetime(X)
     return check_array(
         X,
         accept_sparse="csr",

@@ -16,6 +16,7 @@ from sklearn_cosim.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn_cosim.utils._typing import MatrixLike, MetricLike
 
 _NEIGHBOR_CONSTRAINTS = {
     "X": ["array-like", "sparse matrix"],
@@ -247,15 +248,15 @@ def _doc(func):
 @validate_params(dict(_NEIGHBOR_CONSTRAINTS), prefer_skip_nested_validation=False)
 @_doc
 def k_occurrence(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+) -> np.ndarray:
     """Number of times each sample is among the k nearest neighbours of others.
 
     ``N_k(x) = |{y != x : x in kNN(y)}|`` (Radovanović et al. 2010). Within
@@ -298,16 +299,16 @@ def k_occurrence(
 )
 @_doc
 def hubness_skewness(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-    method="standard",
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+    method: str = "standard",
+) -> float:
     """Skewness of the k-occurrence distribution (hubness).
 
     ``method="standard"``: the sample skewness ``m3 / m2^(3/2)`` of ``N_k``
@@ -354,15 +355,15 @@ def hubness_skewness(
 @validate_params(dict(_NEIGHBOR_CONSTRAINTS), prefer_skip_nested_validation=False)
 @_doc
 def robin_hood_index(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+) -> float:
     """Robin Hood index of the k-occurrence: share to redistribute for equality.
 
     ``RH = 0.5 * sum |N_k - mean N_k| / sum N_k`` in [0, 1] (Feldbauer et
@@ -399,15 +400,15 @@ def robin_hood_index(
 @validate_params(dict(_NEIGHBOR_CONSTRAINTS), prefer_skip_nested_validation=False)
 @_doc
 def gini_index(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+) -> float:
     """Gini index of the k-occurrence distribution.
 
     ``G = sum_i sum_j |N_i - N_j| / (2 n sum N)``, computed from the sorted
@@ -447,16 +448,16 @@ def gini_index(
 )
 @_doc
 def atkinson_index(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-    epsilon=0.5,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+    epsilon: float = 0.5,
+) -> float:
     """Atkinson index of the k-occurrence distribution.
 
     ``A = 1 - (mean(N^(1 - eps)))^(1 / (1 - eps)) / mean(N)``;
@@ -500,16 +501,16 @@ def atkinson_index(
 )
 @_doc
 def hub_occurrence(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-    hub_size=2,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+    hub_size: float = 2,
+) -> float:
     """Share of all neighbour slots taken by hubs.
 
     Hubs are the samples with ``N_k >= hub_size * k``; the hub occurrence is
@@ -549,15 +550,15 @@ def hub_occurrence(
 @validate_params(dict(_NEIGHBOR_CONSTRAINTS), prefer_skip_nested_validation=False)
 @_doc
 def antihub_occurrence(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+) -> float:
     """Share of indexed samples that are nobody's neighbour (``N_k = 0``).
 
     Read more in the :ref:`User Guide <hubness>`.
@@ -591,15 +592,15 @@ def antihub_occurrence(
 @validate_params(dict(_NEIGHBOR_CONSTRAINTS), prefer_skip_nested_validation=False)
 @_doc
 def groupie_ratio(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+) -> float:
     """Largest k-occurrence relative to all neighbour slots.
 
     ``max N_k / n_queries / k``: the share of the neighbour slots that the
@@ -639,16 +640,16 @@ def groupie_ratio(
 )
 @_doc
 def hubs(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-    hub_size=2,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+    hub_size: float = 2,
+) -> np.ndarray:
     """Find the hubs (``N_k >= hub_size * k``), most frequent first.
 
     Read more in the :ref:`User Guide <hubness>`.
@@ -685,15 +686,15 @@ def hubs(
 @validate_params(dict(_NEIGHBOR_CONSTRAINTS), prefer_skip_nested_validation=False)
 @_doc
 def antihubs(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+) -> np.ndarray:
     """Find the antihubs: samples in nobody's neighbour list.
 
     Read more in the :ref:`User Guide <hubness>`.
@@ -734,17 +735,17 @@ def antihubs(
 )
 @_doc
 def hubness_measures(
-    X,
+    X: MatrixLike,
     *,
-    n_neighbors=10,
-    metric="cosine",
-    metric_params=None,
-    hubness=None,
-    hubness_params=None,
-    n_jobs=None,
-    hub_size=2,
-    epsilon=0.5,
-):
+    n_neighbors: int = 10,
+    metric: MetricLike = "cosine",
+    metric_params: dict | None = None,
+    hubness: str | None = None,
+    hubness_params: dict | None = None,
+    n_jobs: int | None = None,
+    hub_size: float = 2,
+    epsilon: float = 0.5,
+) -> dict:
     """Every hubness measure from one neighbour search.
 
     Read more in the :ref:`User Guide <hubness>`.

@@ -28,8 +28,10 @@ nothing is cached on the rows or on the measure.
 import copy
 from dataclasses import dataclass
 from numbers import Real
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy import sparse
 
 from sklearn_cosim.utils._linalg import (
@@ -40,6 +42,7 @@ from sklearn_cosim.utils._linalg import (
     row_norms64,
     scale_rows,
 )
+from sklearn_cosim.utils._typing import Matrix
 
 __all__ = ["BlockScorer", "OperandRows", "Rows", "SimilarityMeasure"]
 
@@ -76,7 +79,7 @@ class Rows:
         return self.X.shape[0]
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """The data's dtype (float32 or float64)."""
         return self.X.dtype
 
@@ -115,7 +118,14 @@ class OperandRows(Rows):
     bias_max: float = 0.0
 
 
-def operand_rows(measure, X, norms, E, bias=None, **extra):
+def operand_rows(
+    measure: "SimilarityMeasure",
+    X: Matrix,
+    norms: np.ndarray,
+    E: Matrix,
+    bias: np.ndarray | None = None,
+    **extra: Any,
+) -> "OperandRows":
     """Build the measure's :class:`OperandRows` subclass with its bounds filled in.
 
     Parameters
@@ -151,7 +161,7 @@ def operand_rows(measure, X, norms, E, bias=None, **extra):
     )
 
 
-def col(values, idx, dtype):
+def col(values: np.ndarray, idx: slice | np.ndarray, dtype: DTypeLike) -> np.ndarray:
     """``values[idx]`` in `dtype` (a statistic broadcast along a block or pairs)."""
     return np.asarray(values[idx], dtype=dtype)
 
@@ -239,11 +249,11 @@ class SimilarityMeasure:
     euclidean_operands = False
     rows_class = Rows
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         self.params = self.check_params(params)
 
     # -- parameters -------------------------------------------------------------
-    def check_params(self, params):
+    def check_params(self, params: dict) -> dict:
         """Validate keyword parameters and fill in the defaults.
 
         Parameters
@@ -268,7 +278,7 @@ class SimilarityMeasure:
             )
         return {**defaults, **params}
 
-    def bind(self, params=None):
+    def bind(self, params: dict | None = None) -> "SimilarityMeasure":
         """A copy of the measure with `params` validated and bound.
 
         Parameters
@@ -288,7 +298,7 @@ class SimilarityMeasure:
         return bound
 
     # -- statistics ----------------------------------------------------------------
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         """Immutable statistics of the rows of `X` (at ``fit`` for a corpus).
 
         Parameters
@@ -303,7 +313,7 @@ class SimilarityMeasure:
         """
         return Rows(X=X, norms=row_norms64(X))
 
-    def operand(self, rows, idx, side):
+    def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         """Rows whose inner products the formula takes.
 
         Parameters
@@ -324,7 +334,9 @@ class SimilarityMeasure:
         """
         return rows.X[idx]
 
-    def row_factors(self, rows, idx, side):
+    def row_factors(
+        self, rows: Rows, idx: slice | np.ndarray, side: str
+    ) -> np.ndarray | None:
         """Factors ``f`` with ``operand = f[:, None] * X``, or None (default).
 
         Measures whose operands are scaled rows (unit rows, say) declare
@@ -333,12 +345,19 @@ class SimilarityMeasure:
         """
         return None
 
-    def corpus_bias(self, rows):
+    def corpus_bias(self, rows: Rows) -> np.ndarray | None:
         """Per-row term added to the corpus side of the search form, or None."""
         return getattr(rows, "bias", None)
 
     # -- the formula ------------------------------------------------------------
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         """Similarities from the operands' inner products (may work in place).
 
         Parameters
@@ -362,7 +381,14 @@ class SimilarityMeasure:
         """
         raise NotImplementedError
 
-    def rank(self, G, q, c, qi, cj):
+    def rank(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         """Ranking scores of a block when there is no inner-product form.
 
         Must be non-decreasing in ``G`` entry by entry. The default is the
@@ -386,7 +412,7 @@ class SimilarityMeasure:
         """
         return self.similarity(G, q, c, qi, cj)
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         """``(a, b)`` with ``similarity = a * (G + bias) + b`` per query, or None.
 
         Declared by measures whose similarity is an affine function of their
@@ -409,7 +435,9 @@ class SimilarityMeasure:
         """
         return None
 
-    def rank_threshold(self, similarity, q, qi):
+    def rank_threshold(
+        self, similarity: float | np.ndarray, q: Rows, qi: slice | np.ndarray
+    ) -> np.ndarray | None:
         """The ranking score of a pair of the given similarity, per query.
 
         A pair's similarity is at least `similarity` exactly when its
@@ -438,7 +466,7 @@ class SimilarityMeasure:
         ).copy()
 
     # -- orientation ----------------------------------------------------------------
-    def distance(self, similarity):
+    def distance(self, similarity: float | np.ndarray) -> float | np.ndarray:
         """Distance reported by estimators for a similarity.
 
         Parameters
@@ -459,7 +487,9 @@ class SimilarityMeasure:
             return distance
         return np.clip(distance, *self.distance_bounds)
 
-    def similarity_from_distance(self, distance):
+    def similarity_from_distance(
+        self, distance: float | np.ndarray
+    ) -> float | np.ndarray:
         """Inverse of :meth:`distance`.
 
         Parameters
@@ -477,7 +507,9 @@ class SimilarityMeasure:
         return -distance
 
     # -- blocks -------------------------------------------------------------------
-    def scorer(self, q, c, qs, *, self_query=False):
+    def scorer(
+        self, q: Rows, c: Rows, qs: slice, *, self_query: bool = False
+    ) -> "BlockScorer":
         """The per-block context of query rows `qs` against the corpus `c`.
 
         Parameters
@@ -498,7 +530,7 @@ class SimilarityMeasure:
         """
         return BlockScorer(self, q, c, qs, self_query=self_query)
 
-    def pairs(self, q, c, i, j):
+    def pairs(self, q: Rows, c: Rows, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Exact float64 similarities of the pairs ``(q[i[t]], c[j[t]])``.
 
         The formula on the pairs' float64 inner products.
@@ -540,11 +572,13 @@ class SimilarityMeasure:
             G = pair_dots(A, self.operand(c, slice(None), "corpus"), i - lo, j)
         return np.asarray(self.similarity(G, q, c, i, j), dtype=np.float64)
 
-    def block_row_bytes(self, q, c):
+    def block_row_bytes(self, q: Rows, c: Rows) -> int:
         """Memory a scorer holds per query row besides the score tiles (default 0)."""
         return 0
 
-    def to_inner_product(self, rows, side, idx=None):
+    def to_inner_product(
+        self, rows: Rows, side: str, idx: slice | np.ndarray | None = None
+    ) -> Matrix:
         """Vectors whose inner products rank the corpus as the measure does.
 
         For a query ``f(q)`` and a corpus row ``g(c)``, ``f(q) . g(c)`` is a
@@ -652,7 +686,15 @@ class BlockScorer:
         score (real arithmetic) of that pair.
     """
 
-    def __init__(self, measure, q, c, qs, *, self_query=False):
+    def __init__(
+        self,
+        measure: "SimilarityMeasure",
+        q: Rows,
+        c: Rows,
+        qs: slice,
+        *,
+        self_query: bool = False,
+    ) -> None:
         self.measure = measure
         self.q, self.c, self.qs = q, c, qs
         self.self_query = self_query
@@ -701,7 +743,7 @@ class BlockScorer:
             return self.B[cs]
         return self.measure.operand(self.c, cs, "corpus")
 
-    def scores(self, cs, out=None):
+    def scores(self, cs: slice, out: np.ndarray | None = None) -> np.ndarray:
         """Ranking scores of the block against corpus rows `cs` (larger is closer).
 
         Parameters
@@ -727,7 +769,7 @@ class BlockScorer:
         cj = np.arange(cs.start, cs.stop)[None, :]
         return self.measure.rank(G, self.q, self.c, self.rows, cj)
 
-    def similarities(self, cs):
+    def similarities(self, cs: slice) -> np.ndarray:
         """Similarities of the block against corpus rows `cs`, in the data's dtype.
 
         Parameters
@@ -747,7 +789,7 @@ class BlockScorer:
         cj = np.arange(cs.start, cs.stop)[None, :]
         return measure.similarity(G, self.q, self.c, self.rows, cj)
 
-    def pair_similarity(self, i, j):
+    def pair_similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Exact similarities of block rows `i` (0-based in the block) with corpus `j`.
 
         Parameters
@@ -762,11 +804,11 @@ class BlockScorer:
         """
         return self.measure.pairs(self.q, self.c, i + self.qs.start, j)
 
-    def rank_threshold(self, similarity):
+    def rank_threshold(self, similarity: float | np.ndarray) -> np.ndarray | None:
         """Ranking scores of the given similarities for the block's rows (or None)."""
         return self.measure.rank_threshold(similarity, self.q, self.rows[:, 0])
 
-    def affine(self):
+    def affine(self) -> tuple[Any, Any] | None:
         """The measure's :meth:`~SimilarityMeasure.affine` form for the block's rows."""
         return self.measure.affine(self.q, self.rows[:, 0])
 

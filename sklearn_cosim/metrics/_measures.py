@@ -3,14 +3,18 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy import sparse
 
 from sklearn_cosim.metrics._base import (
     OperandRows,
+    Rows,
     SimilarityMeasure,
     col,
     operand_rows,
@@ -22,6 +26,7 @@ from sklearn_cosim.utils._linalg import (
     sq_norms64,
     unit_rows,
 )
+from sklearn_cosim.utils._typing import Matrix
 
 __all__ = [
     "AngularMeasure",
@@ -36,7 +41,9 @@ __all__ = [
 ]
 
 
-def check_real(name, value, low=None, high=None):
+def check_real(
+    name: str, value: float, low: float | None = None, high: float | None = None
+) -> float:
     """A finite real number within [low, high]; ValueError naming `name`."""
     if (
         not isinstance(value, Real)
@@ -51,7 +58,9 @@ def check_real(name, value, low=None, high=None):
     return value
 
 
-def check_magnitude(measure, norms, dtype, power):
+def check_magnitude(
+    measure: "SimilarityMeasure", norms: np.ndarray, dtype: DTypeLike, power: float
+) -> None:
     """Refuse rows whose products would overflow `dtype` in the measure's form.
 
     ``power`` is how the form scales with the norms (2 for products of raw
@@ -74,14 +83,16 @@ def check_magnitude(measure, norms, dtype, power):
 class _UnitOperands:
     """The operand of both sides is the unit rows (kept in the rows as ``E``)."""
 
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
         return operand_rows(self, X, norms, unit_rows(X, norms))
 
-    def operand(self, rows, idx, side):
+    def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         return rows.E[idx]
 
-    def row_factors(self, rows, idx, side):
+    def row_factors(
+        self, rows: Rows, idx: slice | np.ndarray, side: str
+    ) -> np.ndarray | None:
         return inverse_or_zero(rows.norms[idx])
 
 
@@ -103,10 +114,17 @@ class CosineMeasure(_UnitOperands, SimilarityMeasure):
     nonnegative_distance = True
     euclidean_operands = True
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         return np.clip(G, -1.0, 1.0, out=G)
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return 1.0, 0.0
 
 
@@ -123,14 +141,23 @@ class AngularMeasure(CosineMeasure):
     name = "angular"
     distance_bounds = (0.0, 1.0)
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         G = super().similarity(G, q, c, qi, cj)
         return 1.0 - np.arccos(G) / np.pi
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return None
 
-    def rank_threshold(self, similarity, q, qi):
+    def rank_threshold(
+        self, similarity: float | np.ndarray, q: Rows, qi: slice | np.ndarray
+    ) -> np.ndarray | None:
         s = np.clip(np.asarray(similarity, dtype=np.float64), 0.0, 1.0)
         return np.broadcast_to(np.cos(np.pi * (1.0 - s)), np.shape(qi)).copy()
 
@@ -158,20 +185,27 @@ class WRDMeasure(_UnitOperands, SimilarityMeasure):
     inner_product_form = False
     nonnegative_distance = True
 
-    def check_params(self, params):
+    def check_params(self, params: dict) -> dict:
         params = super().check_params(params)
         check_real("lam", params["lam"], 0.0)
         if not isinstance(params["signed"], (bool, np.bool_)):
             raise ValueError(f"signed must be a boolean, got {params['signed']!r}.")
         return params
 
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
         return operand_rows(
             self, X, norms, unit_rows(X, norms), norms_dtype=norms.astype(X.dtype)
         )
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         dtype = G.dtype
         out = G if G.ndim else None
         G = np.clip(G, -1.0, 1.0, out=out)
@@ -188,7 +222,7 @@ class WRDMeasure(_UnitOperands, SimilarityMeasure):
         G -= diff
         return G
 
-    def distance(self, similarity):
+    def distance(self, similarity: float | np.ndarray) -> float | np.ndarray:
         distance = -similarity
         return distance if self.params["signed"] else np.maximum(distance, 0.0)
 
@@ -204,12 +238,14 @@ class _UnitQueries(SimilarityMeasure):
     rows_class = UnitScaledRows
     distance_kind = "one_minus"
 
-    def operand(self, rows, idx, side):
+    def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         if side == "corpus":
             return rows.E[idx]
         return unit_rows(rows.X[idx], rows.norms[idx])
 
-    def row_factors(self, rows, idx, side):
+    def row_factors(
+        self, rows: Rows, idx: slice | np.ndarray, side: str
+    ) -> np.ndarray | None:
         if side == "corpus":
             return self.corpus_factors(rows.norms[idx])
         return inverse_or_zero(rows.norms[idx])
@@ -230,12 +266,12 @@ class ScaledCosineMeasure(_UnitQueries):
     name = "scaled_cosine"
     params = {"alpha": 0.5}
 
-    def check_params(self, params):
+    def check_params(self, params: dict) -> dict:
         params = super().check_params(params)
         check_real("alpha", params["alpha"], 0.0, 1.0)
         return params
 
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         alpha = self.params["alpha"]
         norms = row_norms64(X)
         check_magnitude(self, norms, X.dtype, 1)
@@ -243,21 +279,30 @@ class ScaledCosineMeasure(_UnitQueries):
         bias = ((1.0 - alpha) * norms).astype(X.dtype)
         return operand_rows(self, X, norms, E, bias)
 
-    def corpus_factors(self, norms):
+    def corpus_factors(self, norms: np.ndarray) -> np.ndarray:
         """The corpus operand is the rows times these: ``alpha / |c|``."""
         return self.params["alpha"] * inverse_or_zero(norms)
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         # G = alpha cos(q, c)
         w = 1.0 - self.params["alpha"]
         G = G + w * col(q.norms, qi, G.dtype)
         G += w * col(c.norms, cj, G.dtype)
         return G
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return 1.0, (1.0 - self.params["alpha"]) * q.norms[qi]
 
-    def rank_threshold(self, similarity, q, qi):
+    def rank_threshold(
+        self, similarity: float | np.ndarray, q: Rows, qi: slice | np.ndarray
+    ) -> np.ndarray | None:
         # score = alpha cos + (1 - alpha)|c| = s - (1 - alpha)|q|
         return similarity - (1.0 - self.params["alpha"]) * q.norms[qi]
 
@@ -277,7 +322,7 @@ class RadialCosineMeasure(_UnitQueries):
     name = "radial_cosine"
     params = {"beta": 0.5}
 
-    def check_params(self, params):
+    def check_params(self, params: dict) -> dict:
         params = super().check_params(params)
         check_real("beta", params["beta"])
         return params
@@ -288,25 +333,34 @@ class RadialCosineMeasure(_UnitQueries):
             np.power(norms, self.params["beta"], out=weights, where=norms > 0)
         return weights
 
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
         check_magnitude(self, self._weights(norms), X.dtype, 1)
         E = scale_rows(X, self.corpus_factors(norms))
         return operand_rows(self, X, norms, E)
 
-    def corpus_factors(self, norms):
+    def corpus_factors(self, norms: np.ndarray) -> np.ndarray:
         """The corpus operand is the rows times these: ``|c|^(beta - 1)``."""
         return self._weights(norms) * inverse_or_zero(norms)
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         # G = cos(q, c) |c|^beta
         G *= np.asarray(self._weights(q.norms[qi]), dtype=G.dtype)
         return G
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return self._weights(q.norms[qi]), 0.0
 
-    def rank_threshold(self, similarity, q, qi):
+    def rank_threshold(
+        self, similarity: float | np.ndarray, q: Rows, qi: slice | np.ndarray
+    ) -> np.ndarray | None:
         weights = self._weights(q.norms[qi])
         s = np.broadcast_to(np.asarray(similarity, dtype=np.float64), weights.shape)
         out = np.where(s <= 0, -np.inf, np.inf)
@@ -330,15 +384,22 @@ class DotMeasure(SimilarityMeasure):
     name = "dot"
     rows_class = OperandRows
 
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
         check_magnitude(self, norms, X.dtype, 2)
         return operand_rows(self, X, norms, X)
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         return G
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return 1.0, 0.0
 
 
@@ -366,7 +427,7 @@ class SqEuclideanMeasure(SimilarityMeasure):
     nonnegative_distance = True
     euclidean_operands = True
 
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
         check_magnitude(self, norms, X.dtype, 2)
         sq = sq_norms64(X)
@@ -379,17 +440,26 @@ class SqEuclideanMeasure(SimilarityMeasure):
         G += col(c.sq_norms, cj, dtype)
         return np.maximum(G, 0.0, out=G)
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         return np.negative(self._squared(G, q, c, qi, cj))
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return 2.0, -q.sq_norms[qi]
 
-    def rank_threshold(self, similarity, q, qi):
+    def rank_threshold(
+        self, similarity: float | np.ndarray, q: Rows, qi: slice | np.ndarray
+    ) -> np.ndarray | None:
         # -|q-c|^2 >= s  <=>  q.c - |c|^2/2 >= (s + |q|^2) / 2
         return 0.5 * (similarity + q.sq_norms[qi])
 
-    def distance(self, similarity):
+    def distance(self, similarity: float | np.ndarray) -> float | np.ndarray:
         return np.maximum(-similarity, 0.0)
 
 
@@ -405,14 +475,23 @@ class EuclideanMeasure(SqEuclideanMeasure):
 
     name = "euclidean"
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         G = self._squared(G, q, c, qi, cj)
         return np.negative(np.sqrt(G, out=G))
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return None
 
-    def rank_threshold(self, similarity, q, qi):
+    def rank_threshold(
+        self, similarity: float | np.ndarray, q: Rows, qi: slice | np.ndarray
+    ) -> np.ndarray | None:
         s = np.asarray(similarity, dtype=np.float64)
         sq = -np.square(np.minimum(s, 0.0))
         out = super().rank_threshold(sq, q, qi)
@@ -459,7 +538,13 @@ class CallableMeasure(SimilarityMeasure):
 
     inner_product_form = False
 
-    def __init__(self, func, name=None, distance="negative", **params):
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        name: str | None = None,
+        distance: str = "negative",
+        **params: Any,
+    ) -> None:
         if not callable(func):
             raise ValueError(f"func must be callable, got {type(func).__name__}.")
         if distance not in ("negative", "one_minus"):
@@ -471,7 +556,7 @@ class CallableMeasure(SimilarityMeasure):
         self.distance_kind = distance
         self.params = dict(params)
 
-    def check_params(self, params):
+    def check_params(self, params: dict) -> dict:
         return dict(params or {})
 
     def _call(self, A, B):
@@ -493,37 +578,48 @@ class CallableMeasure(SimilarityMeasure):
             )
         return out
 
-    def scorer(self, q, c, qs, *, self_query=False):
+    def scorer(
+        self, q: Rows, c: Rows, qs: slice, *, self_query: bool = False
+    ) -> "_CallableScorer":
         return _CallableScorer(self, q, c, qs)
 
-    def pairs(self, q, c, i, j):
+    def pairs(self, q: Rows, c: Rows, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         out = np.empty(len(i), dtype=np.float64)
         for t in range(len(i)):
             out[t] = self._call(q.X[i[t] : i[t] + 1], c.X[j[t] : j[t] + 1])[0, 0]
         return out
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         raise NotImplementedError("CallableMeasure scores through its function.")
 
 
 class _CallableScorer:
     """The user function on whole tiles (its values are exact)."""
 
-    def __init__(self, measure, q, c, qs):
+    def __init__(
+        self, measure: "SimilarityMeasure", q: Rows, c: Rows, qs: slice
+    ) -> None:
         self.measure, self.q, self.c, self.qs = measure, q, c, qs
         self.n_rows = qs.stop - qs.start
         self.slack = np.zeros(self.n_rows)
 
-    def scores(self, cs, out=None):
+    def scores(self, cs: slice, out: np.ndarray | None = None) -> np.ndarray:
         return self.measure._call(self.q.X[self.qs], self.c.X[cs])
 
-    def similarities(self, cs):
+    def similarities(self, cs: slice) -> np.ndarray:
         return self.scores(cs)
 
-    def pair_similarity(self, i, j):
+    def pair_similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         return self.measure.pairs(self.q, self.c, i + self.qs.start, j)
 
-    def rank_threshold(self, similarity):
+    def rank_threshold(self, similarity: float | np.ndarray) -> np.ndarray | None:
         return np.broadcast_to(
             np.asarray(similarity, dtype=np.float64), (self.n_rows,)
         ).copy()

@@ -15,6 +15,7 @@ every row.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -31,6 +32,7 @@ from sklearn_cosim.utils._linalg import (
     scale_rows,
 )
 from sklearn_cosim.utils._threads import map_row_chunks
+from sklearn_cosim.utils._typing import Matrix
 
 __all__ = ["SoftCosineMeasure"]
 
@@ -121,13 +123,13 @@ class SoftCosineMeasure(SimilarityMeasure):
     #: over the queries) instead of sparse x sparse.
     DENSE_QUERY_DENSITY = 0.03
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any) -> None:
         # the registry's prototype has no S yet; binding checks it
         self.params = {**type(self).params, **params}
         if params:
             self.params = self.check_params(params)
 
-    def check_params(self, params):
+    def check_params(self, params: dict) -> dict:
         params = super().check_params(params)
         S = params["S"]
         if S is None:
@@ -166,7 +168,7 @@ class SoftCosineMeasure(SimilarityMeasure):
         params["S"] = S
         return params
 
-    def prepare(self, X):
+    def prepare(self, X: Matrix) -> Rows:
         S = self.params["S"]
         if S is None:
             self.check_params({})
@@ -187,21 +189,28 @@ class SoftCosineMeasure(SimilarityMeasure):
             X=X, norms=norms, S=S, s_norms=s_norms, E=E, local=local, s_max=s_max
         )
 
-    def operand(self, rows, idx, side):
+    def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         # G = x'Sy: S on the query side
         if side == "query":
             return self._times_S(rows.X[idx], rows.S)
         return rows.X[idx]
 
-    def similarity(self, G, q, c, qi, cj):
+    def similarity(
+        self,
+        G: np.ndarray,
+        q: Rows,
+        c: Rows,
+        qi: slice | np.ndarray,
+        cj: slice | np.ndarray,
+    ) -> np.ndarray:
         G = G * col(inverse_or_zero(q.s_norms), qi, G.dtype)
         G *= col(inverse_or_zero(c.s_norms), cj, G.dtype)
         return np.clip(G, -1.0, 1.0, out=G)
 
-    def affine(self, q, qi):
+    def affine(self, q: Rows, qi: slice | np.ndarray) -> tuple[Any, Any] | None:
         return 1.0, 0.0
 
-    def pairs(self, q, c, i, j):
+    def pairs(self, q: Rows, c: Rows, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
         if len(i) == 0:
@@ -214,17 +223,21 @@ class SoftCosineMeasure(SimilarityMeasure):
             G = pair_dots(XS, c.X, i - lo, j)
         return self.similarity(G, q, c, i, j)
 
-    def to_inner_product(self, rows, side, idx=None):
+    def to_inner_product(
+        self, rows: Rows, side: str, idx: slice | np.ndarray | None = None
+    ) -> Matrix:
         idx = slice(None) if idx is None else idx
         if side == "query":
             XS = self.operand(rows, idx, "query")
             return scale_rows(XS, inverse_or_zero(rows.s_norms[idx]))
         return rows.E[idx]
 
-    def scorer(self, q, c, qs, *, self_query=False):
+    def scorer(
+        self, q: Rows, c: Rows, qs: slice, *, self_query: bool = False
+    ) -> "_SoftScorer":
         return _SoftScorer(self, q, c, qs)
 
-    def block_row_bytes(self, q, c):
+    def block_row_bytes(self, q: Rows, c: Rows) -> int:
         local = c.local if sparse.issparse(q.X) else None
         if local is None:
             return 0
@@ -461,7 +474,9 @@ class _SoftScorer:
 
     threshold_exact = True
 
-    def __init__(self, measure, q, c, qs):
+    def __init__(
+        self, measure: "SimilarityMeasure", q: Rows, c: Rows, qs: slice
+    ) -> None:
         self.measure, self.q, self.c, self.qs = measure, q, c, qs
         self.n_rows = qs.stop - qs.start
         self.inv = inverse_or_zero(q.s_norms[qs])
@@ -507,7 +522,7 @@ class _SoftScorer:
         slack[~np.isfinite(slack)] = np.inf
         return slack
 
-    def scores(self, cs, out=None):
+    def scores(self, cs: slice, out: np.ndarray | None = None) -> np.ndarray:
         if self.AT is None:
             G = dense(gemm(self.E_q, self.c.E[cs]))
         elif self.AT32 is not None:
@@ -518,7 +533,7 @@ class _SoftScorer:
         # clipped like the similarity: a monotone map of the scores
         return np.clip(G, -1.0, 1.0, out=G)
 
-    def similarities(self, cs):
+    def similarities(self, cs: slice) -> np.ndarray:
         if self.AT is None:
             G = dense(gemm(self.E_q, self.c.E[cs]))
         else:
@@ -527,7 +542,7 @@ class _SoftScorer:
         G = np.asarray(G, dtype=self.q.X.dtype)
         return np.clip(G, -1.0, 1.0, out=G)
 
-    def pair_similarity(self, i, j):
+    def pair_similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         i = np.asarray(i, dtype=np.intp)
         j = np.asarray(j, dtype=np.intp)
         if self.AT is not None:
@@ -538,10 +553,10 @@ class _SoftScorer:
             dots = pair_dots(self.XS, self.c.X, i, j)
         return np.clip(dots * self.inv[i] * self.inv_c[j], -1.0, 1.0)
 
-    def rank_threshold(self, similarity):
+    def rank_threshold(self, similarity: float | np.ndarray) -> np.ndarray | None:
         return np.broadcast_to(
             np.asarray(similarity, dtype=np.float64), (self.n_rows,)
         ).copy()
 
-    def affine(self):
+    def affine(self) -> tuple[Any, Any] | None:
         return 1.0, 0.0

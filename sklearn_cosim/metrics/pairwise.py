@@ -27,7 +27,9 @@ never a NaN, never a warning.
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Callable
 from numbers import Real
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -38,6 +40,8 @@ from sklearn_cosim.metrics._measures import CallableMeasure, SqEuclideanMeasure
 from sklearn_cosim.metrics._registry import BUILTIN_NAMES, REGISTRY, resolve
 from sklearn_cosim.utils._param_validation import Interval, validate_params
 from sklearn_cosim.utils._tiles import Fill, map_tiles
+from sklearn_cosim.utils._typing import MatrixLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 __all__ = [
     "PAIRWISE_SIMILARITY_MEASURES",
@@ -66,7 +70,12 @@ PAIRWISE_SIMILARITY_MEASURES = REGISTRY
 _XY = {"X": ["array-like", "sparse matrix"], "Y": ["array-like", "sparse matrix", None]}
 
 
-def register_similarity(measure, *, name=None, overwrite=False):
+def register_similarity(
+    measure: SimilarityMeasure | Callable[..., Any],
+    *,
+    name: str | None = None,
+    overwrite: bool = False,
+) -> None:
     """Register a similarity measure under a name.
 
     Once registered, the name is accepted by the ``metric`` parameter of
@@ -127,7 +136,7 @@ def register_similarity(measure, *, name=None, overwrite=False):
     PAIRWISE_SIMILARITY_MEASURES[name] = measure
 
 
-def unregister_similarity(name):
+def unregister_similarity(name: str) -> None:
     """Remove a measure registered with :func:`register_similarity`.
 
     After removal the name is no longer accepted by the ``metric`` parameter.
@@ -155,7 +164,7 @@ def unregister_similarity(name):
     del PAIRWISE_SIMILARITY_MEASURES[name]
 
 
-def get_similarity(metric):
+def get_similarity(metric: MetricLike) -> SimilarityMeasure:
     """Return the measure object for a metric name, measure or callable.
 
     This is how every function and estimator of the library resolves its
@@ -186,7 +195,9 @@ def get_similarity(metric):
     return resolve(metric)
 
 
-def check_metric(metric, metric_params=None):
+def check_metric(
+    metric: MetricLike, metric_params: dict | None = None
+) -> SimilarityMeasure:
     """Resolve a metric and validate its parameters.
 
     Unknown or invalid parameters raise a ``ValueError`` that names them;
@@ -224,10 +235,13 @@ def _check_input(name, value):
             f"{name} must be a 2-d array-like or sparse matrix of shape "
             f"(n_samples, n_features), got {type(value).__name__} {value!r}."
         )
+    check_no_datetime(value, name)
 
 
 def _validate_pair(X, Y, measure):
     _check_input("X", X)
+    if Y is not None:
+        check_no_datetime(Y, "Y")
     accept_sparse = "csr" if measure.accepts_sparse else False
     return check_pairwise_arrays(X, Y, accept_sparse=accept_sparse)
 
@@ -253,7 +267,13 @@ def _pairwise(X, Y, metric, params, to_distance):
     return out
 
 
-def pairwise_similarity(X, Y=None, *, metric="cosine", **params):
+def pairwise_similarity(
+    X: MatrixLike,
+    Y: MatrixLike | None = None,
+    *,
+    metric: MetricLike = "cosine",
+    **params: Any,
+) -> np.ndarray:
     """Compute similarities between rows with any registered measure.
 
     The matrix is computed in row blocks whose temporaries fit scikit-learn's
@@ -298,7 +318,13 @@ def pairwise_similarity(X, Y=None, *, metric="cosine", **params):
     return _pairwise(X, Y, metric, params, to_distance=False)
 
 
-def pairwise_distances(X, Y=None, *, metric="cosine", **params):
+def pairwise_distances(
+    X: MatrixLike,
+    Y: MatrixLike | None = None,
+    *,
+    metric: MetricLike = "cosine",
+    **params: Any,
+) -> np.ndarray:
     """Compute distances between rows with any registered measure.
 
     Each measure's distance is a decreasing function of its similarity (see
@@ -358,7 +384,9 @@ def _paired(X, Y, metric, params, to_distance):
     {"X": ["array-like", "sparse matrix"], "Y": ["array-like", "sparse matrix"]},
     prefer_skip_nested_validation=True,
 )
-def paired_similarity(X, Y, *, metric="cosine", **params):
+def paired_similarity(
+    X: MatrixLike, Y: MatrixLike | None, *, metric: MetricLike = "cosine", **params: Any
+) -> np.ndarray:
     """Compute the similarity of each row of `X` with the same row of `Y`.
 
     Useful for pair data (word pairs, sentence pairs): no full matrix is
@@ -401,7 +429,9 @@ def paired_similarity(X, Y, *, metric="cosine", **params):
     {"X": ["array-like", "sparse matrix"], "Y": ["array-like", "sparse matrix"]},
     prefer_skip_nested_validation=True,
 )
-def paired_distances(X, Y, *, metric="cosine", **params):
+def paired_distances(
+    X: MatrixLike, Y: MatrixLike | None, *, metric: MetricLike = "cosine", **params: Any
+) -> np.ndarray:
     """Compute the distance of each row of `X` to the same row of `Y`.
 
     The distance is the one estimators report for the measure.
@@ -439,7 +469,7 @@ def paired_distances(X, Y, *, metric="cosine", **params):
 
 
 @validate_params(_XY, prefer_skip_nested_validation=True)
-def cosine_similarity(X, Y=None):
+def cosine_similarity(X: MatrixLike, Y: MatrixLike | None = None) -> np.ndarray:
     """Cosine similarity ``x.y / (|x| |y|)`` between the rows of `X` and `Y`.
 
     Distance used by estimators: ``1 - cos`` (clipped to [0, 2]). A zero row
@@ -476,7 +506,7 @@ def cosine_similarity(X, Y=None):
 
 
 @validate_params(_XY, prefer_skip_nested_validation=True)
-def dot_similarity(X, Y=None):
+def dot_similarity(X: MatrixLike, Y: MatrixLike | None = None) -> np.ndarray:
     """Inner product ``x.y`` between the rows of `X` and `Y`.
 
     Distance used by estimators: ``-x.y`` (can be negative: use it for
@@ -512,7 +542,7 @@ def dot_similarity(X, Y=None):
 
 
 @validate_params(_XY, prefer_skip_nested_validation=True)
-def euclidean_distances(X, Y=None):
+def euclidean_distances(X: MatrixLike, Y: MatrixLike | None = None) -> np.ndarray:
     """Euclidean distances ``|x - y|`` between the rows of `X` and `Y`.
 
     The similarity of ``metric="euclidean"`` is the negated distance.
@@ -547,7 +577,7 @@ def euclidean_distances(X, Y=None):
 
 
 @validate_params(_XY, prefer_skip_nested_validation=True)
-def sqeuclidean_distances(X, Y=None):
+def sqeuclidean_distances(X: MatrixLike, Y: MatrixLike | None = None) -> np.ndarray:
     """Squared Euclidean distances ``|x - y|^2`` between the rows of `X` and `Y`.
 
     The similarity of ``metric="sqeuclidean"`` is the negated distance.
@@ -580,7 +610,7 @@ def sqeuclidean_distances(X, Y=None):
 
 
 @validate_params(_XY, prefer_skip_nested_validation=True)
-def angular_distances(X, Y=None):
+def angular_distances(X: MatrixLike, Y: MatrixLike | None = None) -> np.ndarray:
     """Angular distance ``arccos(cos(x, y)) / pi`` between rows, in [0, 1].
 
     Unlike ``1 - cos`` it is a metric on directions (it satisfies the
@@ -618,7 +648,9 @@ def angular_distances(X, Y=None):
 @validate_params(
     {**_XY, "S": ["array-like", "sparse matrix"]}, prefer_skip_nested_validation=True
 )
-def soft_cosine_similarity(X, Y=None, *, S):
+def soft_cosine_similarity(
+    X: MatrixLike, Y: MatrixLike | None = None, *, S: MatrixLike
+) -> np.ndarray:
     """Soft cosine ``x'Sy / (sqrt(x'Sx) sqrt(y'Sy))`` between rows.
 
     `S` is a term-similarity matrix (``S = I`` gives the cosine). It must be
@@ -665,7 +697,9 @@ def soft_cosine_similarity(X, Y=None, *, S):
     {**_XY, "alpha": [Interval(Real, 0, 1, closed="both")]},
     prefer_skip_nested_validation=True,
 )
-def scaled_cosine_similarity(X, Y=None, *, alpha=0.5):
+def scaled_cosine_similarity(
+    X: MatrixLike, Y: MatrixLike | None = None, *, alpha: float = 0.5
+) -> np.ndarray:
     """Norm-aware ``alpha cos(x, y) + (1 - alpha)(|x| + |y|)`` between rows.
 
     The scaled similarity of Kisung You, *Semantics at an Angle* (2025). For one query
@@ -707,7 +741,13 @@ def scaled_cosine_similarity(X, Y=None, *, alpha=0.5):
     {**_XY, "lam": [Interval(Real, 0, None, closed="left")], "signed": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
-def wrd_distances(X, Y=None, *, lam=1.0, signed=False):
+def wrd_distances(
+    X: MatrixLike,
+    Y: MatrixLike | None = None,
+    *,
+    lam: float = 1.0,
+    signed: bool = False,
+) -> np.ndarray:
     """Norm difference plus angle: ``||x| - |y|| + lam * arccos(cos(x, y))``.
 
     The WRD of Kisung You, *Semantics at an Angle* (2025). With
@@ -754,7 +794,9 @@ def wrd_distances(X, Y=None, *, lam=1.0, signed=False):
     {**_XY, "beta": [Interval(Real, None, None, closed="neither")]},
     prefer_skip_nested_validation=True,
 )
-def radial_cosine_similarity(X, Y=None, *, beta=0.5):
+def radial_cosine_similarity(
+    X: MatrixLike, Y: MatrixLike | None = None, *, beta: float = 0.5
+) -> np.ndarray:
     """Radially weighted cosine ``cos(x, y) * (|x| |y|)^beta`` between rows.
 
     ``beta=0`` is the cosine and ``beta=1`` the dot product; values in

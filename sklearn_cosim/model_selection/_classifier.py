@@ -4,7 +4,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -26,6 +28,8 @@ from sklearn_cosim.utils._param_validation import (
     StrOptions,
     _fit_context,
 )
+from sklearn_cosim.utils._typing import ArrayLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 _OBJECTIVES = ("accuracy", "balanced_accuracy", "f1", "recall_at_precision")
 
@@ -259,17 +263,17 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        metric="cosine",
+        metric: MetricLike = "cosine",
         *,
-        metric_params=None,
-        preprocessor=None,
-        objective="balanced_accuracy",
-        min_precision=0.9,
-        calibration="sigmoid",
-        cv=5,
-        thresholds=100,
-        n_jobs=None,
-    ):
+        metric_params: dict | None = None,
+        preprocessor: Any = None,
+        objective: str | Callable[..., Any] = "balanced_accuracy",
+        min_precision: float = 0.9,
+        calibration: str = "sigmoid",
+        cv: Any = 5,
+        thresholds: int | ArrayLike = 100,
+        n_jobs: int | None = None,
+    ) -> None:
         self.metric = metric
         self.metric_params = metric_params
         self.preprocessor = preprocessor
@@ -296,7 +300,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         return self.objective
 
     @_fit_context(prefer_skip_nested_validation=False)  # preprocessor is an estimator
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> "PairedSimilarityClassifier":
         """Tune the threshold and calibrate the probabilities.
 
         Parameters
@@ -313,6 +317,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
             Fitted classifier.
         """
         _refuse_3d(X)
+        check_no_datetime(X)
         X, y = validate_data(self, X, y, dtype=_DTYPES)
         _check_binary_pairs(y)
         base = _PairScore(self.metric, self.metric_params, self.preprocessor)
@@ -347,7 +352,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         ).fit(X, y)
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Similarity of each pair (larger is more similar).
 
         Parameters
@@ -363,7 +368,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         X = _check_fitted_pairs(self, X)  # before reading estimator_
         return self.estimator_.decision_function(X)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict ``classes_[1]`` where the similarity is ``>= threshold_``.
 
         Parameters
@@ -379,7 +384,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         positive = self.decision_function(X) >= self.threshold_
         return self.classes_[positive.astype(int)]
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Calibrated probabilities of each class.
 
         Parameters
@@ -395,7 +400,7 @@ class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
         X = _check_fitted_pairs(self, X)
         return self.calibrated_classifier_.predict_proba(X)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Logarithm of the calibrated probabilities.
 
         Parameters

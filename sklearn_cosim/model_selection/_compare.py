@@ -6,6 +6,7 @@
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from functools import partial
 from numbers import Integral
 from typing import Any
@@ -41,7 +42,7 @@ from sklearn_cosim.utils._param_validation import (
     StrOptions,
     validate_params,
 )
-from sklearn_cosim.utils._typing import ArrayLike, RandomStateLike
+from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, RandomStateLike
 
 _TASKS = ("classification", "retrieval", "pairs")
 
@@ -261,7 +262,12 @@ def _split_scores(cv_results, score):
     return np.column_stack([np.asarray(cv_results[k], dtype=float) for k in keys])
 
 
-def one_standard_error_rule(cv_results, *, score=None, complexity=None):
+def one_standard_error_rule(
+    cv_results: dict,
+    *,
+    score: str | None = None,
+    complexity: Callable[[dict], float] | None = None,
+) -> int:
     """Index of the simplest candidate within one standard error of the best.
 
     The one-standard-error rule (Breiman et al., 1984; Hastie, Tibshirani &
@@ -423,7 +429,7 @@ def compare_similarities(
     y: ArrayLike | None = None,
     *,
     task: str = "classification",
-    candidates: list[dict] | None = None,
+    candidates: dict | list[dict] | None = None,
     cv: Any = 5,
     n_neighbors: int | None = None,
     scoring: Any = None,
@@ -667,18 +673,18 @@ def compare_similarities(
     prefer_skip_nested_validation=False,  # candidates hold estimators
 )
 def cross_validate_selection(
-    X,
-    y=None,
+    X: MatrixLike,
+    y: ArrayLike | None = None,
     *,
-    task="classification",
-    candidates=None,
-    cv=5,
-    n_neighbors=None,
-    scoring=None,
-    selection="one_se",
-    n_jobs=None,
-    random_state=0,
-):
+    task: str = "classification",
+    candidates: dict | list[dict] | None = None,
+    cv: Any = 5,
+    n_neighbors: int | None = None,
+    scoring: Any = None,
+    selection: Any = "one_se",
+    n_jobs: int | None = None,
+    random_state: RandomStateLike = 0,
+) -> dict:
     """Nested-CV estimate of the candidate :func:`compare_similarities` selects.
 
     The mean score of the selected candidate in :func:`compare_similarities`

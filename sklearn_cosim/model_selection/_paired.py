@@ -20,6 +20,7 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike, MetricLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 _DTYPES = [np.float64, np.float32]
 
@@ -65,6 +66,7 @@ def _check_fitted_pairs(estimator, X):
     """`X` validated against a fitted pair estimator (2-D, same width)."""
     check_is_fitted(estimator)
     _refuse_3d(X)
+    check_no_datetime(X)
     return validate_data(estimator, X, reset=False, dtype=_DTYPES)
 
 
@@ -123,6 +125,7 @@ def stack_pairs(U: ArrayLike, V: ArrayLike | None = None) -> np.ndarray:
     (5, 6)
     """
     if V is None:
+        check_no_datetime(U, "U")
         U = check_array(U, allow_nd=True, dtype=_DTYPES)
         if U.ndim != 3 or U.shape[1] != 2:
             raise ValueError(
@@ -130,7 +133,9 @@ def stack_pairs(U: ArrayLike, V: ArrayLike | None = None) -> np.ndarray:
                 f"shape {U.shape}."
             )
         return U.reshape(U.shape[0], 2 * U.shape[2])
+    check_no_datetime(U, "U")
     U = check_array(U, dtype=_DTYPES)
+    check_no_datetime(V, "V")
     V = check_array(V, dtype=_DTYPES)
     if U.shape != V.shape:
         raise ValueError(
@@ -298,9 +303,11 @@ class PairedSimilarity(BaseEstimator):
         """
         _refuse_3d(X)
         if y is None:
+            check_no_datetime(X)
             X = validate_data(self, X, dtype=_DTYPES)
         else:
             _check_numeric_y(y)
+            check_no_datetime(X)
             X, y = validate_data(self, X, y, dtype=_DTYPES, y_numeric=True)
         U, V = _halves(X)
         self.effective_metric_params_ = check_metric(
@@ -313,6 +320,7 @@ class PairedSimilarity(BaseEstimator):
         if corpus is None:
             data = np.vstack([U, V])
         else:
+            check_no_datetime(corpus, "corpus")
             data = check_array(corpus, dtype=_DTYPES, input_name="corpus")
             if data.shape[1] != U.shape[1]:
                 raise ValueError(

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 from sklearn.base import clone
@@ -19,6 +20,7 @@ from sklearn_cosim.model_selection._classifier import (
 )
 from sklearn_cosim.model_selection._compare import _label
 from sklearn_cosim.utils._param_validation import Interval, validate_params
+from sklearn_cosim.utils._typing import ArrayLike, RandomStateLike
 
 
 def _candidate_estimators(candidates):
@@ -87,8 +89,15 @@ def _out_of_fold(X, y, candidates, cv):
     prefer_skip_nested_validation=False,  # candidates hold estimators
 )
 def plot_similarity_calibration(
-    X, y, candidates, *, cv=5, n_bins=10, random_state=0, axes=None
-):
+    X: ArrayLike,
+    y: ArrayLike,
+    candidates: dict | list,
+    *,
+    cv: Any = 5,
+    n_bins: int = 10,
+    random_state: RandomStateLike = 0,
+    axes: Any = None,
+) -> Any:
     """Precision-recall curves and reliability diagrams of pair classifiers.
 
     For each candidate -- a :class:`PairedSimilarityClassifier`, i.e. a

@@ -19,6 +19,8 @@ from sklearn_cosim.neighbors._search import kneighbors_search, radius_search
 from sklearn_cosim.utils._chunking import working_memory_bytes
 from sklearn_cosim.utils._param_validation import Interval, StrOptions
 from sklearn_cosim.utils._threads import effective_n_jobs
+from sklearn_cosim.utils._typing import MatrixLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 _DTYPES = [np.float64, np.float32]
 
@@ -112,6 +114,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
     """
 
     def _fit(self, X):
+        check_no_datetime(X)
         X = validate_data(self, X, accept_sparse="csr", dtype=_DTYPES)
         effective_n_jobs(self.n_jobs)  # refuses n_jobs=0 before any work
         measure = check_metric(self.metric, self.metric_params)
@@ -143,6 +146,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         check_is_fitted(self)
         if X is None:
             return self._corpus, True
+        check_no_datetime(X)
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=self._fit_X.dtype
         )
@@ -169,8 +173,13 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         return self._fit_X.dtype
 
     def kneighbors(
-        self, X=None, n_neighbors=None, return_distance=True, *, return_similarity=False
-    ):
+        self,
+        X: MatrixLike | None = None,
+        n_neighbors: int | None = None,
+        return_distance: bool = True,
+        *,
+        return_similarity: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Find the nearest (most similar) fitted samples of each query.
 
         Parameters
@@ -209,7 +218,12 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         dist = self._measure.distance(sims)
         return dist.astype(self._out_dtype()), ind
 
-    def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
+    def kneighbors_graph(
+        self,
+        X: MatrixLike | None = None,
+        n_neighbors: int | None = None,
+        mode: str = "connectivity",
+    ) -> sparse.csr_matrix:
         """Sparse graph of the k nearest neighbours of each query.
 
         Parameters
@@ -287,13 +301,13 @@ class SimilarityNeighborsMixin(CarriesMeasures):
 
     def radius_neighbors(
         self,
-        X=None,
-        radius=None,
-        return_distance=True,
-        sort_results=False,
+        X: MatrixLike | None = None,
+        radius: float | None = None,
+        return_distance: bool = True,
+        sort_results: bool = False,
         *,
-        return_similarity=False,
-    ):
+        return_similarity: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Find the fitted samples within a distance of each query.
 
         The distance is the measure's (e.g. ``1 - cos`` for cosine, so
@@ -344,8 +358,12 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         return _object_array(values), neigh_ind
 
     def radius_neighbors_graph(
-        self, X=None, radius=None, mode="connectivity", sort_results=False
-    ):
+        self,
+        X: MatrixLike | None = None,
+        radius: float | None = None,
+        mode: str = "connectivity",
+        sort_results: bool = False,
+    ) -> sparse.csr_matrix:
         """Sparse graph of the fitted samples within a distance of each query.
 
         Parameters

@@ -11,6 +11,7 @@ from sklearn_cosim.preprocessing._base import _reject_sparse
 from sklearn_cosim.utils._linalg import pow2_scale
 from sklearn_cosim.utils._param_validation import _fit_context, validate_params
 from sklearn_cosim.utils._typing import ArrayLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 @validate_params(
@@ -168,6 +169,7 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _partial_fit(self, X, reset):
         _reject_sparse(X, type(self).__name__)
+        check_no_datetime(X)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         n_b = X.shape[0]
         mean_b = np.mean(X, axis=0, dtype=np.float64)
@@ -230,6 +232,7 @@ class MeanCenterer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _validate_transform_input(self, X, copy):
         copy = self.copy if copy is None else copy
         _reject_sparse(X, type(self).__name__)
+        check_no_datetime(X)
         return validate_data(
             self,
             X,

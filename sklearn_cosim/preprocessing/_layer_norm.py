@@ -16,6 +16,7 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 
 def _layer_normalize_inplace(X, eps):
@@ -192,6 +193,7 @@ class LayerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Fitted transformer.
         """
         _reject_sparse(X, type(self).__name__)
+        check_no_datetime(X)
         validate_data(self, X, dtype=[np.float64, np.float32])
         return self
 
@@ -213,6 +215,7 @@ class LayerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         copy = self.copy if copy is None else copy
         _reject_sparse(X, type(self).__name__)
+        check_no_datetime(X)
         X = validate_data(
             self,
             X,

@@ -18,6 +18,7 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike, Matrix, MatrixLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 _PARAMETER_CONSTRAINTS = {
     "norm_transform": [StrOptions({"identity", "log", "log1p"})],
@@ -182,6 +183,7 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
+        check_no_datetime(X)
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         feature, _ = self._norm_feature(X)
         # Scaled by a power of two so that huge norms do not overflow the
@@ -207,6 +209,7 @@ class NormFeatureAugmenter(TransformerMixin, BaseEstimator):
             `X` (float32 or float64); CSR if `X` is sparse.
         """
         check_is_fitted(self)
+        check_no_datetime(X)
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
         )

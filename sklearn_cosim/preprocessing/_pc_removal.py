@@ -20,6 +20,7 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 _PARAMETER_CONSTRAINTS = {
     "n_components": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
@@ -226,6 +227,7 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
         self : object
             Fitted transformer.
         """
+        check_no_datetime(X)
         X = validate_data(
             self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
@@ -275,6 +277,7 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
         """
         check_is_fitted(self)
         copy = self.copy if copy is None else copy
+        check_no_datetime(X)
         X = validate_data(
             self,
             X,

@@ -34,6 +34,7 @@ from sklearn_cosim.utils._param_validation import (
     validate_params,
 )
 from sklearn_cosim.utils._typing import ArrayLike
+from sklearn_cosim.utils.validation import check_no_datetime
 
 #: Fitted attributes, removed while partial_fit has too few samples.
 _FITTED_ATTRIBUTES = (
@@ -363,6 +364,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _partial_fit(self, X, reset, partial):
         _reject_sparse(X, type(self).__name__)
+        check_no_datetime(X)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         batch = _batch_moments(
             X,
@@ -522,6 +524,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
         check_is_fitted(self)
         _reject_sparse(X, type(self).__name__)
+        check_no_datetime(X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         with np.errstate(over="ignore"):
             whitening = self.whitening_.astype(X.dtype)
@@ -580,6 +583,7 @@ class Whitener(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return out
 
     def _check_inverse_input(self, X):
+        check_no_datetime(X)
         X = check_array(X, dtype=[np.float64, np.float32])
         n_expected = self.whitening_.shape[1]
         if X.shape[1] != n_expected:

@@ -97,8 +97,10 @@ def pair_dots(A, B, i, j):
     i = np.asarray(i, dtype=np.intp)
     j = np.asarray(j, dtype=np.intp)
     if sparse.issparse(A) or sparse.issparse(B):
-        A_rows = A[i] if sparse.issparse(A) else sparse.csr_matrix(A[i])
-        B_rows = B[j] if sparse.issparse(B) else sparse.csr_matrix(B[j])
+        # in float64, as the dense branch: float32 products of entries near
+        # the ends of float32's range would overflow or underflow
+        A_rows = sparse.csr_matrix(A[i], dtype=np.float64)
+        B_rows = sparse.csr_matrix(B[j], dtype=np.float64)
         prod = A_rows.multiply(B_rows)
         return np.asarray(prod.sum(axis=1), dtype=np.float64).ravel()
     out = np.empty(len(i), dtype=np.float64)
