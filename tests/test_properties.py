@@ -282,6 +282,14 @@ def _term_similarity_estimator(X):
     return [_dense(txt.TermSimilarity(X).fit_transform(docs))], []
 
 
+def _embedding_report(X):
+    report = diag.embedding_report(X, n_neighbors=2)
+    if min(X.shape) < 2:  # documented: isotropy_score is not defined there
+        assert np.isnan(report.pop("isoscore"))
+    values = [v for v in report.values() if np.isscalar(v) and not isinstance(v, str)]
+    return [np.asarray(v, dtype=float) for v in values], []
+
+
 def _hubness_diag(func, **kwargs):
     return lambda X: ([np.atleast_1d(func(X, n_neighbors=2, **kwargs))], [])
 
@@ -385,18 +393,7 @@ SPECS = {
     "partition_isotropy_score": Spec(
         _values(diag.partition_isotropy_score), compare=False, min_rows=2
     ),
-    "embedding_report": Spec(
-        lambda X: (
-            [
-                np.asarray(v, dtype=float)
-                for v in diag.embedding_report(X, n_neighbors=2).values()
-                if np.isscalar(v) and not isinstance(v, str)
-            ],
-            [],
-        ),
-        compare=False,
-        min_rows=3,
-    ),
+    "embedding_report": Spec(_embedding_report, compare=False, min_rows=3),
     "norm_frequency_correlation": Spec(
         _values(lambda X: diag.norm_frequency_correlation(X, np.arange(1, len(X) + 1))),
         compare=False,
@@ -505,22 +502,6 @@ KNOWN_FAILURES = {
         "squared norms underflow (entries near 1e-37) give distance 0 instead "
         "of about 1e-36, which float32 represents"
     ),
-    **{
-        ("soft_cosine_similarity", regime): (
-            "lead (metrics/_soft_cosine.py, SoftCosineMeasure.prepare): x'Sx and "
-            "x'Sy are formed at the data's scale, so rows whose squares overflow "
-            "or underflow get soft norm inf or 0 and soft cosine 0 (S = I: "
-            "expected the cosine)"
-        )
-        for regime in ("overflow", "underflow")
-    },
-    **{
-        ("embedding_report", regime): (
-            "i17-pre (diagnostics/_report.py): 'isoscore' is NaN when X has one "
-            "column (undocumented; a float the sweep cannot tell from a failure)"
-        )
-        for regime in ("moderate", "huge", "tiny", "overflow", "underflow")
-    },
     ("LinearAutoencoder", "overflow"): (
         "i15 (decomposition/_linear_autoencoder.py): NaN embeddings when the "
         "squares of float64 X overflow (entries near 1e160)"
@@ -812,3 +793,23 @@ def test_dates_are_refused(name, unit):
     X = (np.arange(n * d).reshape(n, d) * 7 % 11).astype(unit)
     with pytest.raises(ValueError, match="dates or durations"):
         spec.run(X)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_soft_cosine_is_scale_free_property(data):
+    # soft cosine with a non-trivial PSD S on rows of any magnitude: the
+    # reference is x'Sy / sqrt(x'Sx y'Sy) on each row divided by its largest entry
+    X, dtype = data.draw(
+        matrices(data.draw(st.sampled_from(list(EXPONENTS))), min_rows=2, min_cols=2)
+    )
+    d = X.shape[1]
+    S = 0.5 * np.eye(d) + 0.5 * np.ones((d, d)) / d  # positive definite
+    got = pw.soft_cosine_similarity(X, S=S)
+    X64 = X.astype(np.float64)
+    U = X64 / np.maximum(np.abs(X64).max(axis=1, keepdims=True), 1e-300)
+    s_norms = np.sqrt(np.einsum("ij,jk,ik->i", U, S, U))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = (U @ S @ U.T) / np.outer(s_norms, s_norms)
+    expected[(s_norms == 0)[:, None] | (s_norms == 0)[None, :]] = 0.0
+    np.testing.assert_allclose(got, np.clip(expected, -1, 1), rtol=0, atol=TOL[dtype])

@@ -167,6 +167,8 @@ def embedding_report(
         ``partition_isotropy``, ``isoscore``, ``mean_norm``, ``std_norm``
         and, with `frequencies`, ``norm_frequency_spearman`` and the
         entries of :func:`frequency_bias` prefixed by ``frequency_bias_``.
+        ``isoscore`` is NaN when `X` has fewer than two rows or columns,
+        where :func:`isotropy_score` is not defined.
 
     See Also
     --------

@@ -30,6 +30,7 @@ from sklearn_cosim.utils._linalg import (
     product_error_factor,
     row_norms64,
     scale_rows,
+    unit_rows,
 )
 from sklearn_cosim.utils._threads import map_row_chunks
 from sklearn_cosim.utils._typing import Matrix
@@ -178,6 +179,10 @@ class SoftCosineMeasure(SimilarityMeasure):
                 "be (n_features, n_features)."
             )
         S = S.astype(X.dtype) if S.dtype != X.dtype else S
+        # The soft cosine does not change when a row is scaled: work on the
+        # unit rows, so that x'Sx and x'Sy neither overflow nor underflow for
+        # rows whose squares leave the dtype's range.
+        X = unit_rows(X, row_norms64(X))
         norms = row_norms64(X)
         s_max = float(abs(S).max()) if S.size else 0.0
         s_norms = self._soft_norms(self._soft_sq_norms(X, S), norms, s_max)
