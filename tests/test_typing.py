@@ -18,10 +18,16 @@ _CLASS_MODULES = (
 
 
 def _public_methods(name, cls):
-    for attr, member in vars(cls).items():
-        public = not attr.startswith("_") or attr == "__init__"
-        if public and inspect.isfunction(member):
-            yield f"{name}.{attr}", inspect.unwrap(member)
+    """Public methods of `cls` and of the package's classes it inherits from."""
+    seen = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("sklearn_cosim"):
+            continue
+        for attr, member in vars(klass).items():
+            public = not attr.startswith("_") or attr == "__init__"
+            if public and inspect.isfunction(member) and attr not in seen:
+                seen.add(attr)
+                yield f"{name}.{attr}", inspect.unwrap(member)
 
 
 def _public_callables():
