@@ -72,7 +72,10 @@ def kneighbors_search(
         Corpus indices; ties are broken by the smaller index.
     """
     self_cols = np.arange(len(q)) if self_query else None
-    return _run(measure, q, c, TopK(k, self_cols), self_query, n_jobs, working_memory)
+    reducer = TopK(k, self_cols)
+    return _run(
+        measure, q, c, reducer, self_query, n_jobs, working_memory, verbose, label
+    )
 
 
 def radius_search(
