@@ -36,14 +36,15 @@ def add_parser(subparsers):
         help="reproduce Figure 1 of Steck et al. (2024): item-item cosines",
         description=(
             "Simulate clustered user-item interactions, fit the linear "
-            "autoencoder with objective (1) (three rescalings D) and objective "
-            "(2), and print, for each item-item cosine matrix, the ROC AUC with "
+            "autoencoder with objective (1) (three rescalings D), objective "
+            "(2) and trained for cosine similarity (loss='cosine'), and print, "
+            "for each item-item cosine matrix, the ROC AUC with "
             "which it separates same-cluster from different-cluster item pairs "
             "(1 = perfect, 0.5 = chance). Defaults are the paper's sizes."
         ),
     )
     parser.add_argument(
-        "--output", metavar="PATH", help="write the five panels to this PNG file"
+        "--output", metavar="PATH", help="write the six panels to this PNG file"
     )
     parser.add_argument("--n-users", type=_positive_int, default=20000)
     parser.add_argument("--n-items", type=_positive_int, default=1000)
