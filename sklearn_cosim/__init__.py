@@ -12,6 +12,7 @@ choice in :class:`~sklearn.pipeline.Pipeline` and
 __version__ = "0.1.0.dev0"
 
 from sklearn_cosim import (
+    adapters,
     datasets,
     decomposition,
     diagnostics,
@@ -24,6 +25,7 @@ from sklearn_cosim import (
 
 __all__ = [
     "__version__",
+    "adapters",
     "datasets",
     "decomposition",
     "diagnostics",
