@@ -211,7 +211,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         batch's anchors find their positives and negatives within the
         batch), pairs for the pair losses.
 
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=1e-2
         Step size of ``solver="adam"``.
 
     max_iter : int, default=100
@@ -349,7 +349,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         init="auto",
         solver="auto",
         batch_size=512,
-        learning_rate_init=1e-3,
+        learning_rate_init=1e-2,
         max_iter=100,
         tol=1e-5,
         random_state=None,
@@ -585,24 +585,35 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         W = W0.copy()
         state = {}
         n = X.shape[0]
-        start = np.arange(n)
-        if not self._pairs() and n > _FULL_BATCH_MAX:  # the full loss is O(n²)
-            start = rng.choice(n, _FULL_BATCH_MAX, replace=False)
-        curve = [self._objective(W, W0, mean, X[start], target[start])[0]]
-        progress(f"epoch 0, loss {curve[0]:.6g}")
-        best, stall, n_iter = np.inf, 0, 0
-        for epoch in range(1, self.max_iter + 1):
+
+        def batches():
             perm = rng.permutation(n)
-            losses = []
             for batch in gen_batches(n, self.batch_size, min_batch_size=2):
-                idx = perm[batch]
+                yield perm[batch]
+
+        # the curve holds mean minibatch objectives, starting with W0's
+        curve = [
+            float(
+                np.mean(
+                    [
+                        self._objective(W, W0, mean, X[i], target[i])[0]
+                        for i in batches()
+                    ]
+                )
+            )
+        ]
+        progress(f"epoch 0, loss {curve[0]:.6g}")
+        best, stall, n_iter = curve[0], 0, 0
+        for epoch in range(1, self.max_iter + 1):
+            losses = []
+            for idx in batches():
                 loss, grad = self._objective(W, W0, mean, X[idx], target[idx])
                 adam_step(W, grad, state, self.learning_rate_init)
                 losses.append(loss)
             epoch_loss = float(np.mean(losses))
             curve.append(epoch_loss)
             n_iter = epoch
-            if self.verbose and epoch % max(int(self.verbose), 1) == 0:
+            if epoch % max(int(self.verbose), 1) == 0:
                 progress(f"epoch {epoch}, loss {epoch_loss:.6g}")
             if epoch_loss < best - self.tol * abs(best):
                 best, stall = epoch_loss, 0
