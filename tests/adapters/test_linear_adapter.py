@@ -141,7 +141,7 @@ def test_loss_never_ends_above_start(loss):
         X, y = make_quiet_classes(120, 8, 3)
     else:
         X, y = make_pairs(150, 6)
-    est = LinearAdapter(loss=loss, max_iter=40).fit(X, y)
+    est = LinearAdapter(loss=loss, alpha=0.1, max_iter=40).fit(X, y)
     assert est.loss_curve_[-1] <= est.loss_curve_[0]
     assert est.loss_curve_[-1] < 0.95 * est.loss_curve_[0]
     assert 1 <= est.n_iter_ == len(est.loss_curve_) - 1 <= 40
@@ -186,8 +186,10 @@ def test_strong_norm_penalty_equalises_norms(norm_target):
         return np.std(norms) / np.mean(norms), np.mean(norms)
 
     raw_cv = np.std(np.linalg.norm(X, axis=1)) / np.mean(np.linalg.norm(X, axis=1))
-    free = spread(LinearAdapter(max_iter=60).fit(X, y))[0]
-    strong = LinearAdapter(norm_penalty=100.0, norm_target=norm_target, max_iter=300)
+    free = spread(LinearAdapter(alpha=0.1, max_iter=60).fit(X, y))[0]
+    strong = LinearAdapter(
+        alpha=0.1, norm_penalty=100.0, norm_target=norm_target, max_iter=300
+    )
     cv, mean_norm = spread(strong.fit(X, y))
     assert raw_cv > 0.5
     assert cv < 0.02 and cv < free / 3
