@@ -186,7 +186,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Target norm ``t > 0`` of the second form of the penalty; None uses
         the variance of the log-norms, which does not depend on the scale.
 
-    alpha : float, default=3.0
+    alpha : float, default=1.0
         Weight ``α >= 0`` of the decay towards the initial map; it keeps small
         training sets from overfitting.
 
@@ -345,7 +345,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         temperature=0.1,
         norm_penalty=0.0,
         norm_target=None,
-        alpha=3.0,
+        alpha=1.0,
         init="auto",
         solver="auto",
         batch_size=512,
