@@ -114,6 +114,17 @@ def _norm_penalty(norms, strength, target):
     return value, grad
 
 
+def _stratified_subsample(labels, size, rng):
+    """Indices of about `size` samples, each class kept in proportion (>= 2)."""
+    n = labels.shape[0]
+    keep = []
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        take = min(members.size, max(2, int(round(size * members.size / n))))
+        keep.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(keep))
+
+
 class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     r"""Linear map of frozen embeddings, trained for the cosine similarity.
 
@@ -201,10 +212,14 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     solver : {"auto", "lbfgs", "adam"}, default="auto"
         ``"lbfgs"``: scipy's L-BFGS on the full training set.
-        ``"adam"``: Adam on shuffled minibatches of `batch_size` (for large
-        data; the contrastive loss costs ``O(n²)`` per full batch). ``"auto"``:
-        ``"adam"`` for ``loss="supcon"`` with more than 2048 samples, else
-        ``"lbfgs"`` (the pair losses cost ``O(m log m)``).
+        ``"adam"``: Adam on shuffled minibatches of `batch_size`, from
+        ``W_0`` (the contrastive loss costs ``O(n²)`` per full batch).
+        ``"auto"``: ``"lbfgs"``, except for ``loss="supcon"`` with more than
+        2048 samples: L-BFGS on a class-stratified random subsample of 2048
+        samples, then Adam epochs on all samples from there
+        (``"lbfgs+adam"``; the pair losses cost ``O(m log m)`` and always
+        use the full set). Adam alone can stall on a flat start that
+        L-BFGS crosses.
 
     batch_size : int, default=512
         Minibatch size of ``solver="adam"``: samples for ``"supcon"`` (a
@@ -212,10 +227,12 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         batch), pairs for the pair losses.
 
     learning_rate_init : float, default=1e-2
-        Step size of ``solver="adam"``.
+        Step size of Adam, relative to the root-mean-square entry of ``W_0``
+        (Adam moves every entry by about the step size, so the relative step
+        means the same for any dimension and scale of the input).
 
     max_iter : int, default=100
-        Maximum number of L-BFGS iterations, or of epochs for Adam.
+        Maximum number of L-BFGS iterations, and of epochs for Adam.
 
     tol : float, default=1e-5
         L-BFGS stops when the relative decrease of the loss in one iteration
@@ -223,8 +240,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         loss has not improved by more than ``tol`` (relative) for 5 epochs.
 
     random_state : int, RandomState instance or None, default=None
-        Shuffling of the minibatches (``solver="adam"``); L-BFGS is
-        deterministic.
+        Shuffling of the minibatches and the subsample of
+        ``"lbfgs+adam"``; L-BFGS on the full set is deterministic.
 
     verbose : int, default=0
         If positive, print the loss and the elapsed time to standard error
@@ -247,15 +264,16 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     classes_ : ndarray of shape (n_classes,)
         Class labels seen during fit (``loss="supcon"`` only).
 
-    effective_solver_ : str
+    effective_solver_ : {"lbfgs", "adam", "lbfgs+adam"}
         The solver used.
 
     n_iter_ : int
-        Number of L-BFGS iterations or Adam epochs run.
+        Number of L-BFGS iterations plus Adam epochs run.
 
-    loss_curve_ : ndarray of shape (n_iter_ + 1,)
+    loss_curve_ : ndarray of shape (`n_iter_` + 1,)
         The objective (all terms) at ``W_0`` and after each iteration (for
-        Adam, the mean minibatch objective of each epoch).
+        Adam, the mean minibatch objective of each epoch; for
+        ``"lbfgs+adam"``, the L-BFGS curve on the subsample, then Adam's).
 
     n_features_in_ : int
         Number of features seen during :term:`fit` (``2 d`` for the pair
@@ -548,28 +566,23 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             )
         mean, W0 = self._initial_map(data, n_components)
         solver = self.solver
+        large = not self._pairs() and X.shape[0] > _FULL_BATCH_MAX
         if solver == "auto":
-            large = not self._pairs() and X.shape[0] > _FULL_BATCH_MAX
-            solver = "adam" if large else "lbfgs"
+            solver = "lbfgs+adam" if large else "lbfgs"
         progress(f"{solver} on {X.shape[0]} x {X.shape[1]}, k={n_components}")
-        shape = W0.shape
         if solver == "lbfgs":
-
-            def fun(w):
-                loss, grad = self._objective(w.reshape(shape), W0, mean, X, target)
-                return loss, grad.ravel()
-
-            w, curve, n_iter = lbfgs(
-                fun,
-                W0.ravel(),
-                max_iter=self.max_iter,
-                tol=self.tol,
-                progress=progress,
-                every=max(int(self.verbose), 1),
+            W, curve, n_iter = self._fit_lbfgs(W0, mean, X, target, progress)
+        elif solver == "adam":
+            W, curve, n_iter = self._fit_adam(W0, W0, mean, X, target, progress)
+        else:  # L-BFGS on a stratified subsample, then minibatches of all
+            rng = check_random_state(self.random_state)
+            sub = _stratified_subsample(target, _FULL_BATCH_MAX, rng)
+            W, curve, n_iter = self._fit_lbfgs(W0, mean, X[sub], target[sub], progress)
+            W, curve_adam, n_adam = self._fit_adam(
+                W0, W, mean, X, target, progress, rng=rng
             )
-            W = w.reshape(shape)
-        else:
-            W, curve, n_iter = self._fit_adam(W0, mean, X, target, progress)
+            curve = np.concatenate([curve, curve_adam[1:]])
+            n_iter += n_adam
         progress(f"done after {n_iter} iterations, loss {curve[-1]:.6g}")
         self.n_components_ = n_components
         self.mean_ = mean
@@ -580,9 +593,27 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self.loss_curve_ = curve
         return self
 
-    def _fit_adam(self, W0, mean, X, target, progress):
-        rng = check_random_state(self.random_state)
-        W = W0.copy()
+    def _fit_lbfgs(self, W0, mean, X, target, progress):
+        shape = W0.shape
+
+        def fun(w):
+            loss, grad = self._objective(w.reshape(shape), W0, mean, X, target)
+            return loss, grad.ravel()
+
+        w, curve, n_iter = lbfgs(
+            fun,
+            W0.ravel(),
+            max_iter=self.max_iter,
+            tol=self.tol,
+            progress=progress,
+            every=max(int(self.verbose), 1),
+        )
+        return w.reshape(shape), curve, n_iter
+
+    def _fit_adam(self, W0, W_start, mean, X, target, progress, rng=None):
+        if rng is None:
+            rng = check_random_state(self.random_state)
+        W = W_start.copy()
         state = {}
         n = X.shape[0]
 
@@ -604,11 +635,14 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         ]
         progress(f"epoch 0, loss {curve[0]:.6g}")
         best, stall, n_iter = curve[0], 0, 0
+        # Adam moves every entry by about the step size; relative to the RMS
+        # entry of W0 the step means the same for any dimension and input scale
+        step = self.learning_rate_init * np.sqrt(np.mean(W0**2))
         for epoch in range(1, self.max_iter + 1):
             losses = []
             for idx in batches():
                 loss, grad = self._objective(W, W0, mean, X[idx], target[idx])
-                adam_step(W, grad, state, self.learning_rate_init)
+                adam_step(W, grad, state, step)
                 losses.append(loss)
             epoch_loss = float(np.mean(losses))
             curve.append(epoch_loss)
@@ -642,8 +676,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_) or \
-                (n_pairs, 2 * n_components_)
+        X_new : ndarray of shape (n_samples, `n_components_`) or \
+                (n_pairs, 2 * `n_components_`)
             Adapted embeddings (``[W u | W v]`` for pairs), with the dtype
             of `X` (float32 or float64).
         """

@@ -376,7 +376,7 @@ class LinearAutoencoder(
     n_iter_ : int
         Number of L-BFGS iterations (0 with ``loss="squared"``).
 
-    loss_curve_ : ndarray of shape (n_iter_ + 1,)
+    loss_curve_ : ndarray of shape (`n_iter_` + 1,)
         ``‖Xt - s N(Xt A) N(B)ᵀ‖²_F`` at the closed-form start and after each
         L-BFGS iteration, with ``Xt`` the (weighted) training data; never
         above its first entry. Only with ``loss="cosine"``.

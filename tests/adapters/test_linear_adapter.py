@@ -286,8 +286,20 @@ def test_adam_minibatches():
 def test_auto_solver_uses_minibatches_on_large_data():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(2100, 3)), rng.integers(0, 2, 2100)
-    est = LinearAdapter(max_iter=1, batch_size=700).fit(X, y)
-    assert est.effective_solver_ == "adam" and est.n_iter_ == 1
+    est = LinearAdapter(max_iter=1, batch_size=700, random_state=0).fit(X, y)
+    assert est.effective_solver_ == "lbfgs+adam" and est.n_iter_ == 2
+    assert len(est.loss_curve_) == 3
+
+
+def test_stratified_subsample_keeps_every_class():
+    from sklearn_cosim.adapters._linear import _stratified_subsample
+
+    labels = np.repeat([0, 1, 2], [5000, 300, 3])
+    sub = _stratified_subsample(labels, 2048, np.random.default_rng(0))
+    counts = np.bincount(labels[sub])
+    assert len(np.unique(sub)) == len(sub)
+    assert abs(len(sub) - 2048) <= 3
+    assert counts[2] == 2 and counts[0] == pytest.approx(2048 * 5000 / 5303, abs=1)
 
 
 def test_set_output_pandas():
