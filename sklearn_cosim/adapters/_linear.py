@@ -447,16 +447,17 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             return np.zeros(d), np.eye(d)
         n = data.shape[0]
         mean = np.asarray(data.mean(axis=0)).ravel()
-        gram = np.asarray(safe_sparse_dot(data.T, data, dense_output=True))
-        cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
-        if not sparse.issparse(data):  # centred product: no cancellation
+        if sparse.issparse(data):  # float64 Gram, corrected by the mean
+            gram = np.asarray(safe_sparse_dot(data.T, data, dense_output=True))
+            cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
+        else:  # centred product: no cancellation
             centred = data - mean
             cov = centred.T @ centred / max(n - 1, 1)
         eigvals, eigvecs = linalg.eigh(cov, subset_by_index=(d - n_components, d - 1))
         eigvals, eigvecs = eigvals[::-1], eigvecs[:, ::-1]
         W0 = eigvecs.T.copy()
         if init == "whitening":
-            floor = 1e-6 * max(eigvals[0], np.finfo(np.float64).tiny)
+            floor = 1e-6 * eigvals[0] if eigvals[0] > 0 else 1.0
             W0 /= np.sqrt(np.maximum(eigvals, floor))[:, None]
         return mean, W0
 
