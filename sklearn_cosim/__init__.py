@@ -17,6 +17,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "__version__",
+    "adapters",
     "datasets",
     "decomposition",
     "diagnostics",
@@ -34,6 +35,7 @@ __getattr__, __dir__ = attach(__name__, __all__[1:])
 
 if TYPE_CHECKING:  # static analysers and IDEs see the subpackages
     from sklearn_cosim import (
+        adapters,
         datasets,
         decomposition,
         diagnostics,

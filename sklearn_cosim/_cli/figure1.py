@@ -48,8 +48,9 @@ def add_parser(subparsers):
         help="reproduce Figure 1 of Steck et al. (2024): item-item cosines",
         description=(
             "Simulate clustered user-item interactions, fit the linear "
-            "autoencoder with objective (1) (three rescalings D) and objective "
-            "(2), and print, for each item-item cosine matrix, the ROC AUC with "
+            "autoencoder with objective (1) (three rescalings D), objective "
+            "(2) and trained for cosine similarity (loss='cosine'), and print, "
+            "for each item-item cosine matrix, the ROC AUC with "
             "which it separates same-cluster from different-cluster item pairs "
             "(1 = perfect, 0.5 = chance). Defaults are the paper's sizes."
         ),
@@ -57,7 +58,7 @@ def add_parser(subparsers):
     parser.add_argument(
         "--output",
         metavar="PATH",
-        help="also draw the five panels into this image file (.png, .pdf, "
+        help="also draw the six panels into this image file (.png, .pdf, "
         ".svg, ...; no extension: .png is added)",
     )
     parser.add_argument(

@@ -18,6 +18,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from sklearn_cosim.utils._optimize import (
+    _Progress,
+    lbfgs,
+    normalize_rows,
+    normalize_rows_backward,
+)
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, RandomStateLike
 from sklearn_cosim.utils.validation import check_no_datetime
@@ -147,8 +153,33 @@ def _top_singular(op, n_components, solver, tol, n_oversamples, n_iter, rng):
 
 def _normalize_rows(E):
     """Scale rows to unit L2 norm; zero rows stay zero."""
-    norms = np.linalg.norm(E, axis=1, keepdims=True)
-    return np.divide(E, norms, out=np.zeros_like(E), where=norms > 0)
+    return normalize_rows(E)[0]
+
+
+def _cosine_loss(A, B, scale, op, sq_norm):
+    """Loss ``‖Xt - s N(Xt A) N(B)ᵀ‖²_F`` and its gradients in ``A, B, s``.
+
+    `op` is the (implicitly shifted and weighted) data ``Xt``; `sq_norm` is
+    ``‖Xt‖²_F``. The ``n_samples × n_features`` reconstruction is never
+    formed: ``⟨Xt, P̂ Q̂ᵀ⟩ = Σ P̂ ∘ (Xt Q̂)`` and ``‖P̂ Q̂ᵀ‖² = Σ (P̂ᵀP̂) ∘ (Q̂ᵀQ̂)``.
+    """
+    k = A.shape[1]
+    Q_hat, q_norms = normalize_rows(B)
+    XAQ = op.matmat(np.hstack([A, Q_hat]))  # one pass over the data for both
+    P_hat, p_norms = normalize_rows(XAQ[:, :k])
+    XQ = XAQ[:, k:]
+    cross = float(np.einsum("ij,ij->", P_hat, XQ))
+    GP, GQ = P_hat.T @ P_hat, Q_hat.T @ Q_hat
+    quad = float(np.einsum("ij,ij->", GP, GQ))
+    loss = sq_norm - 2.0 * scale * cross + scale**2 * quad
+    grad_P_hat = -2.0 * scale * XQ + 2.0 * scale**2 * (P_hat @ GQ)
+    grad_P = normalize_rows_backward(P_hat, p_norms, grad_P_hat)
+    XtPG = op.rmatmat(np.hstack([P_hat, grad_P]))  # and one pass back
+    grad_Q_hat = -2.0 * scale * XtPG[:, :k] + 2.0 * scale**2 * (Q_hat @ GP)
+    grad_A = XtPG[:, k:]
+    grad_B = normalize_rows_backward(Q_hat, q_norms, grad_Q_hat)
+    grad_scale = -2.0 * cross + 2.0 * scale * quad
+    return loss, grad_A, grad_B, grad_scale, cross, quad
 
 
 class LinearAutoencoder(
@@ -198,6 +229,23 @@ class LinearAutoencoder(
     every invertible diagonal ``D``, and each ``D`` gives different cosine
     similarities between the embeddings: see :meth:`rescaled`. Objective
     (2)'s solution is unique up to a rotation, so its cosines are unique.
+
+    ``loss="cosine"`` trains for the cosine similarity itself (the paper's
+    first remedy): starting from the closed-form solution chosen by `alpha`
+    and `regularization`, L-BFGS minimises
+
+    .. math::
+
+        \min_{A,B,s} \|X - s\, N(XA)\, N(B)^\top\|_F^2
+
+    where :math:`N` scales each row to unit norm and ``s`` is a learned (or
+    fixed, `scale`) scalar. The scores are then ``s`` times the user-item
+    cosines, and the loss is *not* invariant under ``(A D, B D⁻¹)``: the fit
+    fixes the cosine similarities, so :meth:`rescaled` does not apply. It has
+    no penalty term of its own: the loss does not change when ``A`` is
+    multiplied by a scalar or a row of ``B`` by a positive number, so an L2
+    penalty on ``A`` or ``B`` would only shrink them towards zero; the rank,
+    the closed-form start and `max_iter` control the fit.
 
     Read more in the :ref:`User Guide <linear_autoencoder>`.
 
@@ -259,6 +307,10 @@ class LinearAutoencoder(
 
     tol : float, default=0.0
         Tolerance of the ``"arpack"`` solver (0 means machine precision).
+        With ``loss="cosine"``, also the stopping tolerance of L-BFGS on the
+        relative decrease of the loss in one iteration and on the largest
+        gradient entry (0 means: run `max_iter` iterations unless no further
+        decrease is possible).
 
     iterated_power : int or "auto", default="auto"
         Number of power iterations of the ``"randomized"`` solver; "auto"
@@ -269,6 +321,26 @@ class LinearAutoencoder(
 
     random_state : int, RandomState instance or None, default=None
         Seed of the ``"arpack"`` and ``"randomized"`` solvers.
+
+    loss : {"squared", "cosine"}, default="squared"
+        ``"squared"``: the closed forms of objectives (1) and (2) above.
+        ``"cosine"``: the closed form (with ``D = I``) is the starting point
+        of an L-BFGS fit of ``‖X - s N(XA) N(B)ᵀ‖²_F``, whose user and item
+        cosines are what it was trained for.
+
+    scale : "auto" or float, default="auto"
+        The scalar ``s`` of ``loss="cosine"``: ``"auto"`` learns it (starting
+        from its optimal value at the closed form), a positive float keeps it
+        fixed (1.0 makes the scores of binary `X` the cosines themselves).
+        Ignored with ``loss="squared"``.
+
+    max_iter : int, default=100
+        Maximum number of L-BFGS iterations of ``loss="cosine"``.
+
+    verbose : int, default=0
+        If positive, print progress (solver, L-BFGS iterations with the loss,
+        elapsed time) to standard error; with ``loss="cosine"``, one line
+        every `verbose` iterations.
 
     Attributes
     ----------
@@ -299,6 +371,17 @@ class LinearAutoencoder(
         The diagonal of ``D`` such that ``encoder_, decoder_`` hold
         ``(Â D, B̂ D⁻¹)`` with ``Â, B̂`` the solutions above. All ones after
         :meth:`fit`; set by :meth:`rescaled`.
+
+    scale_ : float
+        The scalar ``s`` of ``loss="cosine"`` (1.0 with ``loss="squared"``).
+
+    n_iter_ : int
+        Number of L-BFGS iterations (0 with ``loss="squared"``).
+
+    loss_curve_ : ndarray of shape (`n_iter_` + 1,)
+        ``‖Xt - s N(Xt A) N(B)ᵀ‖²_F`` at the closed-form start and after each
+        L-BFGS iteration, with ``Xt`` the (weighted) training data; never
+        above its first entry. Only with ``loss="cosine"``.
 
     column_weights_ : ndarray of shape (n_features,)
         Weights applied to the columns of `X` before the fit (ones if
@@ -372,6 +455,10 @@ class LinearAutoencoder(
         ],
         "n_oversamples": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "loss": [StrOptions({"squared", "cosine"})],
+        "scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -387,6 +474,10 @@ class LinearAutoencoder(
         iterated_power: int | str = "auto",
         n_oversamples: int = 10,
         random_state: RandomStateLike = None,
+        loss: str = "squared",
+        scale: float | str = "auto",
+        max_iter: int = 100,
+        verbose: int = 0,
     ) -> None:
         self.n_components = n_components
         self.alpha = alpha
@@ -398,6 +489,10 @@ class LinearAutoencoder(
         self.iterated_power = iterated_power
         self.n_oversamples = n_oversamples
         self.random_state = random_state
+        self.loss = loss
+        self.scale = scale
+        self.max_iter = max_iter
+        self.verbose = verbose
 
     def _column_transform(self, X):
         """Return ``(mean, weights, null)`` of the chosen column weighting.
@@ -470,6 +565,12 @@ class LinearAutoencoder(
             Fitted estimator.
         """
         check_no_datetime(X)
+        if isinstance(self.n_components, (bool, np.bool_)):
+            raise ValueError(
+                "n_components must be an int in [1, min(n_samples, n_features)] "
+                f"or None, got the boolean {self.n_components!r}."
+            )
+        progress = _Progress(type(self).__name__, self.verbose)
         X = validate_data(
             self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
@@ -499,21 +600,25 @@ class LinearAutoencoder(
         X64 = X.astype(np.float64, copy=False)
         mean, weights, null = self._column_transform(X64)
         op = _ShiftedScaled(X64, mean, weights)
+        progress(f"{solver} SVD of {n_samples} x {n_features}, k={n_components}")
         s, Vt = _top_singular(
             op, n_components, solver, self.tol, self.n_oversamples, n_iter, rng
         )
+        progress("closed form done")
         # Items that are zero in the training data get exactly zero embeddings
         # (instead of round-off noise that cosine would blow up).
         Vt[:, null] = 0.0
 
         alpha = float(self.alpha)
         positive = s > 0
+        inv_s = np.divide(1.0, s, out=np.zeros_like(s), where=positive)
         if self.regularization == "product":
-            shrinkage = np.divide(
-                s**2, s**2 + alpha, out=np.zeros_like(s), where=positive
-            )
+            # s^2 / (s^2 + alpha) as 1 / (1 + alpha / s^2): s^2 overflows for
+            # finite data of entries near 1e155
+            with np.errstate(over="ignore"):
+                ratio = alpha * inv_s * inv_s if alpha > 0 else np.zeros_like(s)
+            shrinkage = np.where(positive, 1.0 / (1.0 + ratio), 0.0)
         else:
-            inv_s = np.divide(1.0, s, out=np.zeros_like(s), where=positive)
             shrinkage = np.where(positive, np.maximum(1.0 - alpha * inv_s, 0.0), 0.0)
 
         self.n_components_ = n_components
@@ -524,7 +629,63 @@ class LinearAutoencoder(
         self.shrinkage_ = shrinkage
         self.rescaling_ = np.ones(n_components)
         self.encoder_, self.decoder_ = self._factors(self.rescaling_)
+        self.scale_ = 1.0
+        self.n_iter_ = 0
+        if self.loss == "cosine":
+            self._fit_cosine(op, progress)
         return self
+
+    def _fit_cosine(self, op, progress):
+        """Refine the closed form by L-BFGS on the cosine loss (``loss="cosine"``)."""
+        p, k = self.decoder_.shape
+        A0 = self._factors(self.rescaling_)[0]
+        w = self.column_weights_
+        A0 = np.divide(A0, w[:, None], out=np.zeros_like(A0), where=w[:, None] != 0)
+        B0 = self.decoder_
+        mean, weights = op.mean, op.weights
+        with np.errstate(over="ignore", invalid="ignore"):
+            sum_sq = _column_statistics(op.X)[1]
+            sq_norm = float(np.sum(weights**2 * (sum_sq - op.shape[0] * mean**2)))
+        if not np.isfinite(sq_norm):
+            raise ValueError(
+                "loss='cosine' cannot fit X: X is finite, but the sum of its "
+                "squares overflows float64 (largest singular value "
+                f"{self.singular_values_.max():.3g}). Divide X by a constant "
+                "first, for example X / np.abs(X).max()."
+            )
+        learn_scale = isinstance(self.scale, str)
+        if learn_scale:
+            _, _, _, _, cross, quad = _cosine_loss(A0, B0, 0.0, op, sq_norm)
+            s0 = cross / quad if quad > 0 else 1.0
+        else:
+            s0 = float(self.scale)
+
+        def unpack(x):
+            A, B = x[: p * k].reshape(p, k), x[p * k : 2 * p * k].reshape(p, k)
+            return A, B, (x[-1] if learn_scale else s0)
+
+        def fun(x):
+            A, B, scale = unpack(x)
+            loss, gA, gB, gs = _cosine_loss(A, B, scale, op, sq_norm)[:4]
+            parts = [gA.ravel(), gB.ravel()] + ([[gs]] if learn_scale else [])
+            return loss, np.concatenate(parts)
+
+        x0 = np.concatenate([A0.ravel(), B0.ravel()] + ([[s0]] if learn_scale else []))
+        x, curve, n_iter = lbfgs(
+            fun,
+            x0,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            progress=progress,
+            every=max(int(self.verbose), 1),
+        )
+        A, B, scale = unpack(x)
+        progress(f"L-BFGS done after {n_iter} iterations, loss {curve.min():.6g}")
+        self.encoder_ = w[:, None] * A
+        self.decoder_ = normalize_rows(B)[0]
+        self.scale_ = float(scale)
+        self.n_iter_ = n_iter
+        self.loss_curve_ = curve
 
     def transform(self, X: MatrixLike) -> np.ndarray:
         """Embed samples: ``(X - mean_) @ encoder_``, the user embeddings ``XA``.
@@ -561,7 +722,9 @@ class LinearAutoencoder(
         of `X` (the "smoothed" `X`, whose rows do not depend on the rescaling
         ``D`` of :meth:`rescaled`). Column weights and means of
         `column_weighting` are undone, so the result lives in the space of
-        the raw `X`.
+        the raw `X`. With ``loss="cosine"`` the scores are ``s N(Z) N(B)ᵀ``:
+        the rows of `X` are normalised and multiplied by `scale_` (`decoder_`
+        has unit rows).
 
         Parameters
         ----------
@@ -576,6 +739,8 @@ class LinearAutoencoder(
         check_is_fitted(self)
         Z = self._check_embeddings(X)
         decoder = self._unweighted_decoder().astype(Z.dtype, copy=False)
+        if self.loss == "cosine":
+            Z = (self.scale_ * _normalize_rows(Z)).astype(Z.dtype, copy=False)
         out = Z @ decoder.T
         if np.any(self.mean_):
             out += self.mean_.astype(Z.dtype)
@@ -694,7 +859,10 @@ class LinearAutoencoder(
         if space == "latent":
             E = self.decoder_.copy()
         else:
-            E = self.encoder_ @ self._unweighted_decoder().T
+            encoder = self.encoder_
+            if self.loss == "cosine":
+                encoder = self.scale_ * _normalize_rows(encoder)
+            E = encoder @ self._unweighted_decoder().T
         return _normalize_rows(E) if normalize else E
 
     def rescaled(self, d: str | ArrayLike) -> "LinearAutoencoder":
@@ -736,6 +904,12 @@ class LinearAutoencoder(
             and `rescaling_` replaced.
         """
         check_is_fitted(self)
+        if self.loss == "cosine":
+            raise ValueError(
+                "rescaled() does not apply to loss='cosine': its loss changes "
+                "under (A D, B D⁻¹), so the fit itself fixed the cosine "
+                "similarities; use loss='squared' to study the rescalings."
+            )
         if self.regularization != "product":
             raise ValueError(
                 "rescaled() is only defined for regularization='product' "

@@ -31,6 +31,7 @@ _COMMON_CONSTRAINTS = {
     "hubness": [StrOptions(set(HUBNESS_METHODS)), None],
     "hubness_params": [dict, None],
     "query_normalize": ["boolean", Interval(Integral, 2, None, closed="left")],
+    "verbose": ["verbose"],
 }
 
 _HUBNESS_DOC = """\
@@ -68,6 +69,13 @@ hubness : {"csls", "mutual_proximity", "local_scaling", "nicdm", \
         of one query; it makes similarity values comparable across queries
         (thresholds, :meth:`radius_neighbors`, fusing scores). The distance
         is then ``-z``."""
+
+_VERBOSE_DOC = """\
+verbose : int, default=0
+        Progress of long work (the hubness statistics at :term:`fit`,
+        searches and graphs of many queries) printed to stderr: blocks done,
+        time elapsed and an estimate of the time left; 1 prints every few
+        seconds, 2 every block."""
 
 _METRIC_DOC = """\
 metric : str, SimilarityMeasure or callable, default="cosine"
@@ -131,6 +139,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             hubness_params=getattr(self, "hubness_params", None),
             query_normalize=getattr(self, "query_normalize", False),
             n_jobs=self.n_jobs,
+            verbose=getattr(self, "verbose", 0),
         )
         self.n_samples_fit_ = X.shape[0]
         self.effective_metric_ = measure.name
@@ -167,6 +176,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             n_neighbors,
             self_query=self_query,
             n_jobs=self.n_jobs,
+            verbose=getattr(self, "verbose", 0),
         )
 
     def _out_dtype(self):
@@ -286,6 +296,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             radius,
             self_query=self_query,
             n_jobs=self.n_jobs,
+            verbose=getattr(self, "verbose", 0),
         )
         n_found = sum(len(i) for i in ind)
         if n_found * 16 > working_memory_bytes():

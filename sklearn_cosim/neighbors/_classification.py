@@ -21,6 +21,7 @@ from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
     _HUBNESS_DOC,
     _METRIC_DOC,
+    _VERBOSE_DOC,
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.neighbors._weights import (
@@ -61,6 +62,8 @@ class SimilarityKNeighborsClassifier(
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
+
+    {verbose}
 
     Attributes
     ----------
@@ -119,12 +122,14 @@ class SimilarityKNeighborsClassifier(
         hubness_params: dict | None = None,
         query_normalize: bool = False,
         n_jobs: int | None = None,
+        verbose: int = 0,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.hubness = hubness
         self.hubness_params = hubness_params
         self.query_normalize = query_normalize
@@ -241,5 +246,5 @@ class SimilarityKNeighborsClassifier(
 
 
 SimilarityKNeighborsClassifier.__doc__ = SimilarityKNeighborsClassifier.__doc__.format(
-    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, weights=_WEIGHTS_DOC
+    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC, weights=_WEIGHTS_DOC
 )

@@ -17,6 +17,7 @@ from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
     _HUBNESS_DOC,
     _METRIC_DOC,
+    _VERBOSE_DOC,
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
@@ -64,6 +65,8 @@ class SimilarityKNeighborsTransformer(
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
+
+    {verbose}
 
     Attributes
     ----------
@@ -119,12 +122,14 @@ class SimilarityKNeighborsTransformer(
         hubness_params: dict | None = None,
         query_normalize: bool = False,
         n_jobs: int | None = None,
+        verbose: int = 0,
     ) -> None:
         self.mode = mode
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.hubness = hubness
         self.hubness_params = hubness_params
         self.query_normalize = query_normalize
@@ -209,6 +214,6 @@ class SimilarityKNeighborsTransformer(
 
 SimilarityKNeighborsTransformer.__doc__ = (
     SimilarityKNeighborsTransformer.__doc__.format(
-        hubness=_HUBNESS_DOC, metric=_METRIC_DOC
+        hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC
     )
 )

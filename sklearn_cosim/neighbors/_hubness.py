@@ -182,14 +182,18 @@ class HubnessMeasure(SimilarityMeasure):
 
     n_jobs : int, default=None
         Threads of the searches that compute the statistics.
+
+    verbose : int, default=0
+        Progress of those searches, printed to stderr.
     """
 
     method = None
 
-    def __init__(self, base, options, n_jobs=None):
+    def __init__(self, base, options, n_jobs=None, verbose=0):
         self.base = base
         self.options = dict(options)
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.name = base.name
         self.params = base.params
         self.accepts_sparse = base.accepts_sparse
@@ -230,7 +234,14 @@ class HubnessMeasure(SimilarityMeasure):
         """The base measure's `k` nearest corpus rows of `q` (exact)."""
         _check_k(k, len(c) - self_query, self.method)
         return kneighbors_search(
-            self.base, q, c, k, self_query=self_query, n_jobs=self.n_jobs
+            self.base,
+            q,
+            c,
+            k,
+            self_query=self_query,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            label=f"hubness={self.method!r} statistics",
         )
 
     def similarity(self, G, q, c, qi, cj):
@@ -633,6 +644,8 @@ class MutualProximityMeasure(HubnessMeasure):
                 n,
                 n,
                 n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                label="hubness='mutual_proximity' statistics",
             )
         )
 

@@ -137,6 +137,7 @@ def fit_measure(
     hubness_params=None,
     query_normalize=False,
     n_jobs=None,
+    verbose=0,
 ):
     """The measure the estimators run: hubness reduction and normalisation fitted.
 
@@ -161,6 +162,9 @@ def fit_measure(
     n_jobs : int, default=None
         Threads of the searches that compute the statistics.
 
+    verbose : int, default=0
+        Progress of those searches, printed to stderr.
+
     Returns
     -------
     measure : SimilarityMeasure
@@ -168,7 +172,9 @@ def fit_measure(
     """
     options = check_hubness_params(hubness, hubness_params)
     if hubness is not None:
-        measure = _METHOD_CLASSES[hubness](measure, options, n_jobs=n_jobs).fit(corpus)
+        measure = _METHOD_CLASSES[hubness](
+            measure, options, n_jobs=n_jobs, verbose=verbose
+        ).fit(corpus)
     if query_normalize is False or query_normalize is None:
         return measure
     if isinstance(query_normalize, (bool, np.bool_)):

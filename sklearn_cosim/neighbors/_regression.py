@@ -18,6 +18,7 @@ from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
     _HUBNESS_DOC,
     _METRIC_DOC,
+    _VERBOSE_DOC,
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.neighbors._weights import (
@@ -56,6 +57,8 @@ class SimilarityKNeighborsRegressor(
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
+
+    {verbose}
 
     Attributes
     ----------
@@ -108,12 +111,14 @@ class SimilarityKNeighborsRegressor(
         hubness_params: dict | None = None,
         query_normalize: bool = False,
         n_jobs: int | None = None,
+        verbose: int = 0,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.hubness = hubness
         self.hubness_params = hubness_params
         self.query_normalize = query_normalize
@@ -179,5 +184,5 @@ class SimilarityKNeighborsRegressor(
 
 
 SimilarityKNeighborsRegressor.__doc__ = SimilarityKNeighborsRegressor.__doc__.format(
-    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, weights=_WEIGHTS_DOC
+    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC, weights=_WEIGHTS_DOC
 )

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn_cosim.utils._tiles import Radius, TopK, map_tiles
 
 
-def _run(measure, q, c, reducer, self_query, n_jobs, working_memory):
+def _run(measure, q, c, reducer, self_query, n_jobs, working_memory, verbose, label):
     return map_tiles(
         lambda qs: measure.scorer(q, c, qs, self_query=self_query),
         reducer,
@@ -18,11 +18,22 @@ def _run(measure, q, c, reducer, self_query, n_jobs, working_memory):
         row_bytes=measure.block_row_bytes(q, c),
         n_jobs=n_jobs,
         working_memory=working_memory,
+        verbose=verbose,
+        label=label,
     )
 
 
 def kneighbors_search(
-    measure, q, c, k, *, self_query=False, n_jobs=None, working_memory=None
+    measure,
+    q,
+    c,
+    k,
+    *,
+    self_query=False,
+    n_jobs=None,
+    working_memory=None,
+    verbose=0,
+    label="kneighbors",
 ):
     """The `k` most similar corpus rows of every query.
 
@@ -46,6 +57,12 @@ def kneighbors_search(
     working_memory : float, default=None
         Memory budget in MiB (``sklearn.get_config()["working_memory"]``).
 
+    verbose : int, default=0
+        Progress over the query blocks, printed to stderr.
+
+    label : str, default="kneighbors"
+        What the progress lines call the search.
+
     Returns
     -------
     similarities : ndarray of shape (n_queries, k)
@@ -55,11 +72,22 @@ def kneighbors_search(
         Corpus indices; ties are broken by the smaller index.
     """
     self_cols = np.arange(len(q)) if self_query else None
-    return _run(measure, q, c, TopK(k, self_cols), self_query, n_jobs, working_memory)
+    reducer = TopK(k, self_cols)
+    return _run(
+        measure, q, c, reducer, self_query, n_jobs, working_memory, verbose, label
+    )
 
 
 def radius_search(
-    measure, q, c, max_distance, *, self_query=False, n_jobs=None, working_memory=None
+    measure,
+    q,
+    c,
+    max_distance,
+    *,
+    self_query=False,
+    n_jobs=None,
+    working_memory=None,
+    verbose=0,
 ):
     """Corpus rows within `max_distance` of every query, most similar first.
 
@@ -83,6 +111,9 @@ def radius_search(
     working_memory : float, default=None
         Memory budget in MiB.
 
+    verbose : int, default=0
+        Progress over the query blocks, printed to stderr.
+
     Returns
     -------
     similarities : list of ndarray
@@ -97,4 +128,14 @@ def radius_search(
         self_cols,
         accept=lambda sims: measure.distance(sims) <= max_distance,
     )
-    return _run(measure, q, c, reducer, self_query, n_jobs, working_memory)
+    return _run(
+        measure,
+        q,
+        c,
+        reducer,
+        self_query,
+        n_jobs,
+        working_memory,
+        verbose,
+        "radius_neighbors",
+    )

@@ -11,6 +11,7 @@ from sklearn_cosim.neighbors._base import (
     _COMMON_CONSTRAINTS,
     _HUBNESS_DOC,
     _METRIC_DOC,
+    _VERBOSE_DOC,
     SimilarityNeighborsMixin,
 )
 from sklearn_cosim.utils._param_validation import Interval, _fit_context
@@ -54,6 +55,8 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         limited with ``threadpoolctl`` or inside a joblib worker, so that
         nested parallelism does not oversubscribe); 1 runs the blocks in
         turn with multi-threaded BLAS; -1 uses all cores.
+
+    {verbose}
 
     Attributes
     ----------
@@ -120,12 +123,14 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         hubness_params: dict | None = None,
         query_normalize: bool = False,
         n_jobs: int | None = None,
+        verbose: int = 0,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.radius = radius
         self.metric = metric
         self.metric_params = metric_params
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.hubness = hubness
         self.hubness_params = hubness_params
         self.query_normalize = query_normalize
@@ -157,5 +162,5 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
 
 
 SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(
-    hubness=_HUBNESS_DOC, metric=_METRIC_DOC
+    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC
 )

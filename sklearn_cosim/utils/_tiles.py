@@ -27,6 +27,7 @@ corpus and feeds them to a *reducer*:
 import numpy as np
 
 from sklearn_cosim.utils._chunking import working_memory_bytes
+from sklearn_cosim.utils._progress import Progress
 from sklearn_cosim.utils._threads import effective_n_jobs, map_batches
 
 #: Corpus rows per tile (a float32 tile of 256 x 8192 is 8 MiB).
@@ -72,6 +73,8 @@ def map_tiles(
     row_bytes=0,
     n_jobs=None,
     working_memory=None,
+    verbose=0,
+    label="search",
 ):
     """Run `reducer` over every tile of scores, in query blocks on threads.
 
@@ -98,6 +101,13 @@ def map_tiles(
     working_memory : float, default=None
         Memory budget in MiB (``sklearn.get_config()["working_memory"]``).
 
+    verbose : int, default=0
+        Print the progress over the blocks to stderr (see
+        :class:`~sklearn_cosim.utils._progress.Progress`).
+
+    label : str, default="search"
+        What the progress lines call the work.
+
     Returns
     -------
     result
@@ -109,9 +119,13 @@ def map_tiles(
     )
     blocks = [slice(s, min(s + rows, n_queries)) for s in range(0, n_queries, rows)]
 
+    progress = Progress(len(blocks), label, verbose)
+
     def run(qs):
         scorer = make_scorer(qs)
-        return reducer.block(scorer, qs, n_corpus, cols, make_scorer)
+        result = reducer.block(scorer, qs, n_corpus, cols, make_scorer)
+        progress.update()
+        return result
 
     return reducer.combine(map_batches(run, blocks, n_workers), n_queries)
 

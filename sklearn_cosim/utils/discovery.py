@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator
 
 #: Subpackages whose ``__all__`` lists public objects.
 PUBLIC_MODULES = (
+    "sklearn_cosim.adapters",
     "sklearn_cosim.datasets",
     "sklearn_cosim.decomposition",
     "sklearn_cosim.diagnostics",

@@ -5,6 +5,7 @@ from scipy import optimize, sparse
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_cosim.decomposition import LinearAutoencoder
 
@@ -363,3 +364,177 @@ def test_bad_space_and_inverse_shape_raise(X):
         lae.user_embeddings(X, space="items")
     with pytest.raises(ValueError, match="n_components_=3"):
         lae.inverse_transform(np.ones((2, 4)))
+
+
+# --- loss="cosine" ----------------------------------------------------------
+
+
+def _unit(E):
+    norms = np.linalg.norm(E, axis=1, keepdims=True)
+    return np.divide(E, norms, out=np.zeros_like(E), where=norms > 0)
+
+
+def cosine_objective(Xt, A, B, s):
+    """‖Xt - s N(Xt A) N(B)ᵀ‖²_F, written out densely."""
+    return np.sum((Xt - s * _unit(Xt @ A) @ _unit(B).T) ** 2)
+
+
+@pytest.mark.parametrize("container", CONTAINERS)
+@pytest.mark.parametrize("shift", [False, True])
+def test_cosine_loss_gradient_matches_finite_differences(X, container, shift):
+    from sklearn_cosim.decomposition._linear_autoencoder import (
+        _cosine_loss,
+        _ShiftedScaled,
+    )
+
+    rng = np.random.default_rng(1)
+    p, k = X.shape[1], 4
+    mean = X.mean(axis=0) if shift else np.zeros(p)
+    weights = rng.uniform(0.5, 2.0, p)
+    X[5] = 0.0  # a user with no interactions: zero row of X A
+    op = _ShiftedScaled(container(X), mean, weights)
+    Xt = (X - mean) * weights
+    A, B, s = rng.normal(size=(p, k)), rng.normal(size=(p, k)), 1.7
+    B[3] = 0.0  # an item with a zero embedding
+    loss, gA, gB, gs = _cosine_loss(A, B, s, op, np.sum(Xt**2))[:4]
+    assert loss == pytest.approx(cosine_objective(Xt, A, B, s), rel=1e-12)
+
+    eps = 1e-6
+    for _ in range(3):
+        dA, dB, ds = rng.normal(size=A.shape), rng.normal(size=B.shape), 0.3
+        B_dir = dB.copy()
+        B_dir[3] = 0.0  # the zero row's gradient is defined as 0
+        plus = cosine_objective(Xt, A + eps * dA, B + eps * B_dir, s + eps * ds)
+        minus = cosine_objective(Xt, A - eps * dA, B - eps * B_dir, s - eps * ds)
+        numeric = (plus - minus) / (2 * eps)
+        analytic = np.sum(gA * dA) + np.sum(gB * B_dir) + gs * ds
+        assert analytic == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+    assert_allclose(gB[3], 0.0)
+
+
+@pytest.mark.parametrize("container", CONTAINERS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"alpha": 5.0},
+        {"alpha": 0.5, "regularization": "factors"},
+        {"alpha": 5.0, "column_weighting": "ips"},
+        {"alpha": 5.0, "column_weighting": "standardize", "scale": 1.0},
+    ],
+)
+def test_cosine_fit_never_above_closed_form(X, container, params):
+    squared = LinearAutoencoder(4, **params).fit(X)
+    model = LinearAutoencoder(4, loss="cosine", max_iter=30, **params).fit(container(X))
+    Xt = (X - model.mean_) * model.column_weights_
+    # the first entry of the curve is the closed form (with the optimal or
+    # fixed scale), computed here from the squared model's factors
+    w = model.column_weights_
+    A0 = np.divide(squared.encoder_, w[:, None], out=np.zeros((12, 4)),
+                   where=w[:, None] != 0)  # fmt: skip
+    P, Q = _unit(Xt @ A0), _unit(squared.decoder_)
+    if "scale" in params:
+        s0 = params["scale"]
+    else:
+        s0 = np.sum(Xt * (P @ Q.T)) / np.sum((P @ Q.T) ** 2)
+    assert model.loss_curve_[0] == pytest.approx(
+        cosine_objective(Xt, A0, squared.decoder_, s0), rel=1e-10
+    )
+    # the fitted model is the last point, never above the start
+    A = np.divide(model.encoder_, w[:, None], out=np.zeros((12, 4)),
+                  where=w[:, None] != 0)  # fmt: skip
+    final = cosine_objective(Xt, A, model.decoder_, model.scale_)
+    assert final <= model.loss_curve_[0] + 1e-9
+    assert final == pytest.approx(model.loss_curve_.min(), rel=1e-10)
+    assert model.n_iter_ == len(model.loss_curve_) - 1 <= 30
+    if "scale" in params:
+        assert model.scale_ == params["scale"]
+    # its reconstruction is s N(XA) N(B)ᵀ, in the raw space of X
+    recon = model.inverse_transform(model.transform(X))
+    expected = model.scale_ * _unit(Xt @ A) @ _unit(model.decoder_).T
+    expected = np.divide(expected, w, out=np.zeros_like(expected), where=w != 0)
+    assert_allclose(recon, expected + model.mean_, atol=1e-10)
+    assert_allclose(np.linalg.norm(model.decoder_, axis=1)[w != 0], 1.0)
+
+
+def test_cosine_fit_decreases_on_sparse_figure_data():
+    from sklearn_cosim.datasets import make_clustered_interactions
+
+    X, _, _ = make_clustered_interactions(800, 60, 3, random_state=0)
+    model = LinearAutoencoder(8, alpha=200.0, loss="cosine", max_iter=50).fit(X)
+    assert np.all(np.diff(model.loss_curve_) <= 1e-9 * model.loss_curve_[0])
+    assert model.loss_curve_[-1] < 0.9 * model.loss_curve_[0]
+
+
+def test_cosine_fit_fixes_the_cosines(X):
+    """Its loss is invariant to the scale of A and of each row of B, which do
+    not change a cosine, but not to the rescaling (A D, B D⁻¹) that leaves
+    the squared objective (1) unchanged and changes the cosines."""
+    model = LinearAutoencoder(3, alpha=2.0, loss="cosine", max_iter=3000).fit(X)
+    A, B, s = model.encoder_, model.decoder_, model.scale_
+    base = cosine_objective(X, A, B, s)
+    rng = np.random.default_rng(0)
+    r = rng.uniform(0.1, 10.0, size=(12, 1))
+    assert cosine_objective(X, 3.7 * A, r * B, s) == pytest.approx(base, rel=1e-12)
+    user_cos = _unit(X @ A) @ _unit(X @ A).T
+    assert_allclose(_unit(X @ (3.7 * A)) @ _unit(X @ (3.7 * A)).T, user_cos)
+    assert_allclose(_unit(r * B) @ _unit(r * B).T, _unit(B) @ _unit(B).T)
+    for _ in range(20):
+        d = np.exp(rng.uniform(-0.7, 0.7, size=3))
+        assert cosine_objective(X, A * d, B / d, s) > base
+    with pytest.raises(ValueError, match="does not apply to loss='cosine'"):
+        model.rescaled("sqrt_shrinkage")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cosine_fit_dtype(X, dtype):
+    model = LinearAutoencoder(4, alpha=5.0, loss="cosine", max_iter=10)
+    Z = model.fit(X.astype(dtype)).transform(X.astype(dtype))
+    assert Z.dtype == dtype
+    assert model.inverse_transform(Z).dtype == dtype
+    ref = LinearAutoencoder(4, alpha=5.0, loss="cosine", max_iter=10).fit(X)
+    assert_allclose(model.decoder_, ref.decoder_, atol=1e-4)
+
+
+def test_cosine_fit_max_iter_zero_is_the_closed_form(X):
+    squared = LinearAutoencoder(4, alpha=5.0).fit(X)
+    model = LinearAutoencoder(4, alpha=5.0, loss="cosine", max_iter=0).fit(X)
+    assert model.n_iter_ == 0 and model.loss_curve_.shape == (1,)
+    assert_allclose(_unit(model.decoder_), _unit(squared.decoder_))
+    assert_allclose(model.encoder_, squared.encoder_)
+
+
+def test_verbose_prints_progress(X, capsys):
+    LinearAutoencoder(4, alpha=5.0, loss="cosine", max_iter=5, verbose=1).fit(X)
+    err = capsys.readouterr().err
+    assert "SVD" in err and "iteration 5" in err and "elapsed" in err
+    LinearAutoencoder(4, alpha=5.0).fit(X)
+    assert capsys.readouterr().err == ""
+
+
+def test_boolean_n_components_raises(X):
+    with pytest.raises(ValueError, match="n_components must be an int"):
+        LinearAutoencoder(n_components=True).fit(X)
+
+
+@parametrize_with_checks([LinearAutoencoder(loss="cosine", max_iter=5)])
+def test_cosine_model_passes_common_checks(estimator, check):
+    check(estimator)
+
+
+def test_huge_entries_keep_the_closed_form():
+    # s^2 / (s^2 + alpha) overflowed to inf / inf = NaN once s^2 left float64
+    # (entries near 1e155); at that scale alpha is negligible: the fit equals
+    # the unregularised fit of the same data scaled down by a power of two
+    rng = np.random.default_rng(0)
+    X0 = rng.normal(size=(30, 6))
+    scale = 2.0**530  # about 3.5e159, exact
+    huge = LinearAutoencoder(n_components=3, alpha=1.0).fit(X0 * scale)
+    plain = LinearAutoencoder(n_components=3, alpha=0.0).fit(X0)
+    assert_allclose(huge.shrinkage_, 1.0)
+    assert_allclose(huge.transform(X0 * scale) / scale, plain.transform(X0), rtol=1e-10)
+
+
+def test_cosine_loss_refuses_data_whose_squares_overflow():
+    X = np.random.default_rng(0).normal(size=(30, 6)) * 1e160
+    with pytest.raises(ValueError, match="Divide X by a constant"):
+        LinearAutoencoder(n_components=2, loss="cosine").fit(X)

@@ -67,3 +67,22 @@ def test_unclear_inputs_get_clear_errors():
         SimilarityNeighbors(
             hubness="mutual_proximity", hubness_params={"random_state": "0"}
         ).fit(X)
+
+
+def test_verbose_prints_progress_to_stderr(capsys):
+    from sklearn_cosim.neighbors import SimilarityKNeighborsClassifier
+
+    with config_context(working_memory=0.01):  # several blocks
+        SimilarityNeighbors(n_neighbors=3, n_jobs=1).fit(X).kneighbors_graph()
+        assert capsys.readouterr().err == ""
+        nn = SimilarityNeighbors(n_neighbors=3, hubness="csls", verbose=2, n_jobs=1)
+        nn.fit(X)
+        err = capsys.readouterr().err
+        assert "[hubness='csls' statistics]" in err and "s left" in err
+        assert err.strip().splitlines()[-1].endswith("s")
+        assert "done:" in err
+        nn.kneighbors_graph()
+        assert "[kneighbors] done:" in capsys.readouterr().err
+        clf = SimilarityKNeighborsClassifier(n_neighbors=3, verbose=1)
+        clf.fit(X, np.arange(40) % 2).predict(X)
+        assert "[kneighbors] done:" in capsys.readouterr().err
