@@ -17,6 +17,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
 from sklearn_cosim.metrics import SimilarityMeasure
+from sklearn_cosim.metrics._registry import CarriesMeasures
 from sklearn_cosim.model_selection._paired import (
     _DTYPES,
     PairedSimilarity,
@@ -128,7 +129,7 @@ class _PairScore(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.decision_function(X) >= 0).astype(int)]
 
 
-class PairedSimilarityClassifier(ClassifierMixin, BaseEstimator):
+class PairedSimilarityClassifier(CarriesMeasures, ClassifierMixin, BaseEstimator):
     """Similar or not: a similarity threshold and probabilities tuned by CV.
 
     A binary classifier on pairs in the layout of :class:`PairedSimilarity`

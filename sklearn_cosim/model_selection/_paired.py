@@ -13,6 +13,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklearn_cosim.metrics._base import SimilarityMeasure
+from sklearn_cosim.metrics._registry import CarriesMeasures
 from sklearn_cosim.metrics.pairwise import check_metric, paired_similarity
 from sklearn_cosim.utils._param_validation import (
     StrOptions,
@@ -144,7 +145,7 @@ def stack_pairs(U: ArrayLike, V: ArrayLike | None = None) -> np.ndarray:
     return np.hstack([U, V])
 
 
-class PairedSimilarity(BaseEstimator):
+class PairedSimilarity(CarriesMeasures, BaseEstimator):
     """Similarity of embedding pairs, scored by correlation with human judgements.
 
     For similarity-judgement data -- word pairs with human ratings,

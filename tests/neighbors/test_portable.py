@@ -381,3 +381,16 @@ def test_cosine_of_huge_and_tiny_rows(scale):
     got = pairwise_similarity(X * scale, metric="cosine")
     assert_allclose(got, pairwise_similarity(X, metric="cosine"), rtol=1e-12)
     assert_allclose(np.diag(got), 1.0)
+
+
+def test_paired_similarity_carries_a_registered_name(travel_module):
+    from sklearn_cosim.model_selection import PairedSimilarity
+
+    rng = np.random.default_rng(2)
+    U, V = rng.uniform(size=(60, 4)), rng.uniform(size=(60, 4))
+    y = np.sqrt(U * V).sum(axis=1) + 0.01 * rng.standard_normal(60)
+    est = PairedSimilarity(metric="travel_hellinger")
+    two = cross_val_score(est, np.hstack([U, V]), y, cv=3, n_jobs=2)
+    one = cross_val_score(est, np.hstack([U, V]), y, cv=3, n_jobs=1)
+    assert_allclose(two, one)
+    assert np.all(two > 0.9)  # Spearman of sqrt(u).sqrt(v) with y
