@@ -55,6 +55,9 @@ class SoftRows(Rows):
 
     s_max : float
         Largest ``|S_ij|``.
+
+    E_max : float
+        Largest Euclidean norm of a row of `E` (for the rounding bound).
     """
 
     S: object = None
@@ -62,6 +65,7 @@ class SoftRows(Rows):
     E: object = None
     local: object = None
     s_max: float = 0.0
+    E_max: float = 0.0
 
 
 def _sparse_soft_sq_norms(X, S, rows, max_entries=2**22):
@@ -184,7 +188,14 @@ class SoftCosineMeasure(SimilarityMeasure):
         if sparse.issparse(X):
             local = _LocalTerms(X, S, norms, s_norms)
         return SoftRows(
-            X=X, norms=norms, S=S, s_norms=s_norms, E=E, local=local, s_max=s_max
+            X=X,
+            norms=norms,
+            S=S,
+            s_norms=s_norms,
+            E=E,
+            local=local,
+            s_max=s_max,
+            E_max=float(row_norms64(E).max(initial=0.0)),
         )
 
     def operand(self, rows, idx, side):
@@ -481,7 +492,7 @@ class _SoftScorer:
             if sparse.issparse(c.E):
                 n_terms = int(np.diff(c.E.indptr).max(initial=0))
             gamma = product_error_factor(n_terms, q.X.dtype)
-            c_max = float(row_norms64(c.E).max(initial=0.0)) if len(c) else 0.0
+            c_max = c.E_max
             self.slack = gamma * row_norms64(self.E_q) * c_max + 1e-30
 
     def _dense_slack(self):
