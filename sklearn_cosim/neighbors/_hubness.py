@@ -202,6 +202,9 @@ class HubnessMeasure(SimilarityMeasure):
     def prepare(self, X):
         return self.base.prepare(X)
 
+    def prepare_queries(self, X):
+        return self.base.prepare_queries(X)
+
     def operand(self, rows, idx, side):
         return self.base.operand(rows, idx, side)
 
