@@ -313,6 +313,25 @@ class SimilarityMeasure:
         """
         return Rows(X=X, norms=row_norms64(X))
 
+    def prepare_queries(self, X: Matrix) -> Rows:
+        """Statistics of query rows; by default those of :meth:`prepare`.
+
+        A measure whose corpus needs more than its queries (an index of the
+        corpus' terms, say) may return less here; its scorer then computes
+        what the block needs.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_queries, n_features)
+            Validated query rows.
+
+        Returns
+        -------
+        rows : Rows
+            The statistics.
+        """
+        return self.prepare(X)
+
     def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         """Rows whose inner products the formula takes.
 

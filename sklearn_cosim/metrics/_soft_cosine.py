@@ -58,6 +58,9 @@ class SoftRows(Rows):
 
     s_max : float
         Largest ``|S_ij|``.
+
+    E_max : float
+        Largest Euclidean norm of a row of `E` (for the rounding bound).
     """
 
     S: object = None
@@ -65,6 +68,7 @@ class SoftRows(Rows):
     E: object = None
     local: object = None
     s_max: float = 0.0
+    E_max: float = 0.0
 
 
 def _sparse_soft_sq_norms(X, S, rows, max_entries=2**22):
@@ -127,8 +131,11 @@ class SoftCosineMeasure(SimilarityMeasure):
     def __init__(self, **params: Any) -> None:
         # the registry's prototype has no S yet; binding checks it
         self.params = {**type(self).params, **params}
+        self._S32 = None
         if params:
             self.params = self.check_params(params)
+            S = self.params["S"]
+            self._S32 = None if S is None else S.astype(np.float32)
 
     def check_params(self, params: dict) -> dict:
         params = super().check_params(params)
@@ -170,15 +177,7 @@ class SoftCosineMeasure(SimilarityMeasure):
         return params
 
     def prepare(self, X: Matrix) -> Rows:
-        S = self.params["S"]
-        if S is None:
-            self.check_params({})
-        if X.shape[1] != S.shape[0]:
-            raise ValueError(
-                f"S has shape {S.shape} but X has {X.shape[1]} features; S must "
-                "be (n_features, n_features)."
-            )
-        S = S.astype(X.dtype) if S.dtype != X.dtype else S
+        S = self._S_in(X)
         # The soft cosine does not change when a row is scaled: work on the
         # unit rows, so that x'Sx and x'Sy neither overflow nor underflow for
         # rows whose squares leave the dtype's range.
@@ -191,8 +190,62 @@ class SoftCosineMeasure(SimilarityMeasure):
         if sparse.issparse(X):
             local = _LocalTerms(X, S, norms, s_norms)
         return SoftRows(
-            X=X, norms=norms, S=S, s_norms=s_norms, E=E, local=local, s_max=s_max
+            X=X,
+            norms=norms,
+            S=S,
+            s_norms=s_norms,
+            E=E,
+            local=local,
+            s_max=s_max,
+            E_max=float(row_norms64(E).max(initial=0.0)),
         )
+
+    def prepare_queries(self, X: Matrix) -> Rows:
+        # a block's scorer gets the soft norms of its queries from its own
+        # (Q S)'; no corpus term index, no corpus operand. Unit rows, as in
+        # prepare: the soft cosine does not depend on the rows' scale.
+        S = self._S_in(X)
+        X = unit_rows(X, row_norms64(X))
+        return SoftRows(X=X, norms=row_norms64(X), S=S)
+
+    def _S_in(self, X):
+        """S in the data's dtype (the float32 copy is made once, at binding)."""
+        S = self.params["S"]
+        if S is None:
+            self.check_params({})
+        if X.shape[1] != S.shape[0]:
+            raise ValueError(
+                f"S has shape {S.shape} but X has {X.shape[1]} features; S must "
+                "be (n_features, n_features)."
+            )
+        if X.dtype == np.float32 and getattr(self, "_S32", None) is not None:
+            return self._S32
+        return S.astype(X.dtype) if S.dtype != X.dtype else S
+
+    def bind(self, params: dict | None = None) -> "SimilarityMeasure":
+        bound = super().bind(params)
+        if bound is not self:
+            S = bound.params["S"]
+            bound._S32 = None if S is None else S.astype(np.float32)
+        return bound
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_S32", None)  # derived from S: not pickled twice
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        S = self.params.get("S")
+        self._S32 = None if S is None else S.astype(np.float32)
+
+    def _query_s_norms(self, rows, idx):
+        """Soft norms of query rows (computed when the rows do not hold them)."""
+        if rows.s_norms is not None:
+            return rows.s_norms[idx]
+        X = rows.X[idx]
+        s_max = float(abs(rows.S).max()) if rows.S.size else 0.0
+        return self._soft_norms(self._soft_sq_norms(X, rows.S), rows.norms[idx], s_max)
 
     def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         # G = x'Sy: S on the query side
@@ -208,7 +261,7 @@ class SoftCosineMeasure(SimilarityMeasure):
         qi: slice | np.ndarray,
         cj: slice | np.ndarray,
     ) -> np.ndarray:
-        G = G * col(inverse_or_zero(q.s_norms), qi, G.dtype)
+        G = G * col(inverse_or_zero(self._query_s_norms(q, slice(None))), qi, G.dtype)
         G *= col(inverse_or_zero(c.s_norms), cj, G.dtype)
         return np.clip(G, -1.0, 1.0, out=G)
 
@@ -234,7 +287,7 @@ class SoftCosineMeasure(SimilarityMeasure):
         idx = slice(None) if idx is None else idx
         if side == "query":
             XS = self.operand(rows, idx, "query")
-            return scale_rows(XS, inverse_or_zero(rows.s_norms[idx]))
+            return scale_rows(XS, inverse_or_zero(self._query_s_norms(rows, idx)))
         return rows.E[idx]
 
     def scorer(
@@ -484,25 +537,61 @@ class _SoftScorer:
     ) -> None:
         self.measure, self.q, self.c, self.qs = measure, q, c, qs
         self.n_rows = qs.stop - qs.start
-        self.inv = inverse_or_zero(q.s_norms[qs])
         self.inv_c = inverse_or_zero(c.s_norms)
         self.local = c.local if sparse.issparse(q.X) else None
         self.AT = self.AT32 = None
         if self.local is not None:
             self.AT = self.local.query_operand(q.X[qs], measure.DENSE_QUERY_DENSITY)
         if self.AT is not None:
+            if q.s_norms is None:
+                s_norms = self._block_s_norms()
+            else:
+                s_norms = q.s_norms[qs]
+            self.inv = inverse_or_zero(s_norms)
             self.slack = self._dense_slack()
         else:
             self.local = None
             XS = measure.operand(q, qs, "query")
             self.XS = XS
+            if q.s_norms is None:
+                idx = np.arange(self.n_rows)
+                s_sq = pair_dots(XS, q.X[qs], idx, idx)
+                s_max = float(abs(q.S).max()) if q.S.size else 0.0
+                s_norms = measure._soft_norms(s_sq, q.norms[qs], s_max, qs.start)
+            else:
+                s_norms = q.s_norms[qs]
+            self.inv = inverse_or_zero(s_norms)
             self.E_q = scale_rows(XS, self.inv)
             n_terms = XS.shape[1]
             if sparse.issparse(c.E):
                 n_terms = int(np.diff(c.E.indptr).max(initial=0))
             gamma = product_error_factor(n_terms, q.X.dtype)
-            c_max = float(row_norms64(c.E).max(initial=0.0)) if len(c) else 0.0
+            c_max = c.E_max
             self.slack = gamma * row_norms64(self.E_q) * c_max + 1e-30
+
+    def _block_s_norms(self):
+        """``sqrt(x'Sx)`` of the block's rows from its ``(Q S)'``.
+
+        ``x'Sx`` needs ``x S`` at the non-zeros of ``x``: on the corpus'
+        terms it is in ``AT``; the other terms come from a small product of
+        their rows of S.
+        """
+        q, local, AT = self.q, self.local, self.AT
+        Xb = q.X[self.qs]
+        owner = np.repeat(np.arange(self.n_rows), np.diff(Xb.indptr))
+        pos = local.term_pos[Xb.indices]
+        inside = pos >= 0
+        xs = np.zeros(Xb.nnz, dtype=np.float64)
+        xs[inside] = AT[pos[inside], owner[inside]]
+        if not inside.all():
+            terms, where = np.unique(Xb.indices[~inside], return_inverse=True)
+            R = dense(q.S[terms] @ Xb.T)
+            xs[~inside] = R[where.ravel(), owner[~inside]]
+        s_sq = np.bincount(owner, weights=xs * Xb.data, minlength=self.n_rows)
+        s_max = float(abs(q.S).max()) if q.S.size else 0.0
+        return self.measure._soft_norms(
+            s_sq, q.norms[self.qs], s_max, offset=self.qs.start
+        )
 
     def _dense_slack(self):
         local, AT = self.local, self.AT

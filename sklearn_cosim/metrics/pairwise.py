@@ -251,7 +251,7 @@ def _pairwise(X, Y, metric, params, to_distance):
     same = Y is None
     X, Y = _validate_pair(X, Y, measure)
     corpus = measure.prepare(Y)
-    queries = corpus if same else measure.prepare(X)
+    queries = corpus if same else measure.prepare_queries(X)
     out = np.empty((X.shape[0], Y.shape[0]), dtype=X.dtype)
     transform = measure.distance if to_distance else None
     map_tiles(

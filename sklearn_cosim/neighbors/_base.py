@@ -163,7 +163,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             raise ValueError(
                 f"metric={self._measure.name!r} does not accept sparse input."
             )
-        return self._measure.prepare(X), False
+        return self._measure.prepare_queries(X), False
 
     def _kneighbors_similarity(self, X, n_neighbors):
         queries, self_query = self._prepare_queries(X)

@@ -202,6 +202,9 @@ class HubnessMeasure(SimilarityMeasure):
     def prepare(self, X):
         return self.base.prepare(X)
 
+    def prepare_queries(self, X):
+        return self.base.prepare_queries(X)
+
     def operand(self, rows, idx, side):
         return self.base.operand(rows, idx, side)
 
@@ -555,13 +558,14 @@ class DisSimLocalMeasure(_NeighbourStatsMeasure):
 
     def stats_from_neighbours(self, q, c, qs, sims, ind):
         V = self._vectors(q, qs, "query")
-        C = self._vectors(c, slice(None))
+        # only the neighbours' rows, in float64 (not a copy of the corpus)
+        used, where = np.unique(ind, return_inverse=True)
+        C64 = self._vectors(c, used).astype(np.float64)
         n, k = ind.shape
         P = sparse.csr_matrix(
-            (np.full(n * k, 1.0 / k), ind.ravel(), np.arange(0, n * k + 1, k)),
-            shape=(n, C.shape[0]),
+            (np.full(n * k, 1.0 / k), where.ravel(), np.arange(0, n * k + 1, k)),
+            shape=(n, C64.shape[0]),
         )
-        C64 = C.astype(np.float64) if C.dtype != np.float64 else C
         V64 = V.astype(np.float64) if V.dtype != np.float64 else V
         diff = V64 - P @ C64
         if sparse.issparse(diff):

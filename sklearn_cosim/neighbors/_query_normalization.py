@@ -54,6 +54,9 @@ class QueryNormalizedMeasure(SimilarityMeasure):
     def prepare(self, X):
         return self.inner.prepare(X)
 
+    def prepare_queries(self, X):
+        return self.inner.prepare_queries(X)
+
     def operand(self, rows, idx, side):
         return self.inner.operand(rows, idx, side)
 
