@@ -766,7 +766,8 @@ class _MPScorer:
             start = self._start_floor(S, D, cs, count)
             if start is not None:
                 floor = start if floor is None else np.maximum(floor, start)
-        if floor is not None and np.all(floor > 0):
+        if floor is not None:
+            # rows without a positive floor yet keep every entry (d_max = inf)
             return self._mp_above(D, mu_q, sigma_q, cs, floor)
         # MP saturates near 1 for close pairs: float64 keeps them apart, so
         # the top k can be proved without searching again
@@ -790,8 +791,11 @@ class _MPScorer:
         and the two survival functions for the few that pass.
         """
         stats = self.m.stats
-        d_max = mu_q - sigma_q * ndtri(np.minimum(floor.astype(np.float64), 1.0))
-        d_max += 8 * np.finfo(D.dtype).eps * (np.abs(d_max) + 1.0)  # rounding of D
+        floor = np.clip(np.asarray(floor, dtype=np.float64), 0.0, 1.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            d_max = mu_q - sigma_q * ndtri(floor)  # +inf where floor is 0
+            d_max += 8 * np.finfo(D.dtype).eps * (np.abs(d_max) + 1.0)  # rounding
+        d_max = np.where(floor > 0, d_max, np.inf)
         flat = np.flatnonzero(D <= d_max.astype(D.dtype)[:, None])
         width = D.shape[1]
         rows, cols = flat // width, flat % width + cs.start
