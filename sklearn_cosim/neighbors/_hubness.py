@@ -723,6 +723,10 @@ class _MPScorer:
         self.n_rows = qs.stop - qs.start
         self.slack = np.zeros(self.n_rows)
         self.normal = measure.options["method"] == "normal"
+        self.self_query = self_query
+        # the block's float64 tile, zero but for the entries last written
+        self._tile = None
+        self._written = None
         if self_query:
             self.qstats = {
                 key: value[qs]
@@ -732,14 +736,26 @@ class _MPScorer:
         else:
             self.qstats = measure.query_stats(self.base, q, c, qs, False)
 
-    def _distances(self, cs, out=None):
-        """Optimistic base similarities and distances of a tile."""
+    def _similarities(self, cs, out=None):
+        """Optimistic base similarities of a tile (in place in the scores)."""
         T = self.base.scores(cs, out=out)
         T += self.base.slack.astype(T.dtype)[:, None]
-        S = scores_to_similarity(self.m.base, self.base, T, cs)
-        return S, np.asarray(self.m.base.distance(S))
+        return scores_to_similarity(self.m.base, self.base, T, cs)
 
-    def _start_floor(self, S, D, cs, count):
+    def _to_distance(self, S):
+        """The base distances of a tile of similarities, in place when it can."""
+        base = self.m.base
+        if type(base).distance is not SimilarityMeasure.distance:
+            return np.asarray(base.distance(S))
+        if base.distance_kind == "one_minus":
+            D = np.subtract(1.0, S, out=S)
+        else:
+            D = np.negative(S, out=S)
+        if base.distance_bounds is not None:
+            np.clip(D, *base.distance_bounds, out=D)
+        return D
+
+    def _start_floor(self, S, cs, count):
         """A floor that at least `count` real entries of each row reach.
 
         The entries of largest base similarity (smallest distance) are found
@@ -749,23 +765,24 @@ class _MPScorer:
         bound = group_max_threshold(S, count)
         if bound is None:
             return None
-        rows, cols, _ = entries_at_or_above(S, bound)
-        d = D[rows, cols].astype(np.float64)
+        rows, cols, s = entries_at_or_above(S, bound)
+        d = np.asarray(self.m.base.distance(s.astype(np.float64)))
         cols = cols + cs.start
         mp = ndtr((self.qstats["mu"][rows] - d) / self.qstats["sigma"][rows])
         mp *= ndtr((self.m.stats["mu"][cols] - d) / self.m.stats["sigma"][cols])
-        order, rank, _ = row_order(rows, mp, cols, D.shape[0])
+        order, rank, _ = row_order(rows, mp, cols, S.shape[0])
         return mp[order[rank == count - 1]]
 
     def scores(self, cs, out=None, floor=None, count=None):
-        S, D = self._distances(cs, out)
+        S = self._similarities(cs, out)
         if not self.normal:
-            return self._empiric(D, cs)
+            return self._empiric(self._to_distance(S), cs)
         mu_q, sigma_q = self.qstats["mu"], self.qstats["sigma"]
         if count is not None and (floor is None or not np.all(floor > 0)):
-            start = self._start_floor(S, D, cs, count)
+            start = self._start_floor(S, cs, count)
             if start is not None:
                 floor = start if floor is None else np.maximum(floor, start)
+        D = self._to_distance(S)
         if floor is not None:
             # rows without a positive floor yet keep every entry (d_max = inf)
             return self._mp_above(D, mu_q, sigma_q, cs, floor)
@@ -802,9 +819,28 @@ class _MPScorer:
         d = D.reshape(-1)[flat].astype(np.float64)
         mp = ndtr((mu_q[rows] - d) / sigma_q[rows])
         mp *= ndtr((stats["mu"][cols] - d) / stats["sigma"][cols])
-        out = np.zeros(D.shape)  # float64: see scores
+        out = self._zero_tile(D.shape)  # float64: see scores
         out.reshape(-1)[flat] = mp
+        written = [flat]
+        if self.self_query:  # the engine masks the self pairs in the tile
+            r = np.arange(self.n_rows)
+            c = self.qs.start + r - cs.start
+            inside = (c >= 0) & (c < width)
+            written.append(r[inside] * width + c[inside])
+        self._written = np.concatenate(written)
         return out
+
+    def _zero_tile(self, shape):
+        """The block's float64 tile, reset to zeros where it was last written.
+
+        Zeroing only the few entries written by the previous tile costs far
+        less than a new tile each time (the tiles are a few MiB).
+        """
+        if self._tile is None or self._tile.shape != shape:
+            self._tile = np.zeros(shape)
+        elif self._written is not None:
+            self._tile.reshape(-1)[self._written] = 0.0
+        return self._tile
 
     def _empiric(self, D, cs):
         Dq = self.qstats["ref_dist"]
