@@ -283,6 +283,37 @@ class _NeighbourStatsMeasure(HubnessMeasure):
     def affine_form(self, scorer, stats):
         return None
 
+    # -- the method's formula, for pairs and blocks alike -------------------------
+    def base_values(self, scorer, i, j):
+        """Float64 base similarities of pairs (block rows `i`, corpus rows `j`)."""
+        return scorer.base.pair_similarity(i, j)
+
+    def base_block(self, scorer, cs):
+        """Float64 base similarities of the block against corpus rows `cs`."""
+        return np.asarray(scorer.base.similarities(cs), dtype=np.float64)
+
+    def value(self, x, q, c):
+        """The method's similarity from base values `x` and the two sides' stats.
+
+        `q` and `c` map each statistic to arrays broadcast like `x`.
+        """
+        raise NotImplementedError
+
+    def combine(self, scorer, stats, i, j):
+        """Exact similarities of pairs: block rows `i`, corpus rows `j`."""
+        x = self.base_values(scorer, i, j)
+        return self.value(x, _pick(stats, i), _pick(self.stats, j))
+
+    def combine_block(self, scorer, stats, cs):
+        """Exact similarities of the block against corpus rows `cs`."""
+        x = self.base_block(scorer, cs)
+        return self.value(x, _pick(stats, (slice(None), None)), _pick(self.stats, cs))
+
+
+def _pick(stats, idx):
+    """The per-row statistics at `idx` (pairs: a vector; blocks: a column)."""
+    return {key: value[idx] for key, value in stats.items()}
+
 
 class _NeighbourStatsScorer:
     """Scorer of the neighbour-statistics methods (see the module docstring)."""
@@ -397,13 +428,8 @@ class CSLSMeasure(_NeighbourStatsMeasure):
         S -= self.stats["r"][cs].astype(S.dtype)
         return S
 
-    def combine(self, scorer, stats, i, j):
-        s = scorer.base.pair_similarity(i, j)
-        return 2.0 * s - stats["r"][i] - self.stats["r"][j]
-
-    def combine_block(self, scorer, stats, cs):
-        S = np.asarray(scorer.base.similarities(cs), dtype=np.float64)
-        return 2.0 * S - stats["r"][:, None] - self.stats["r"][cs]
+    def value(self, s, q, c):
+        return 2.0 * s - q["r"] - c["r"]
 
     def threshold(self, t, scorer, stats):
         r_q = stats["r"]
@@ -480,13 +506,9 @@ class LocalScalingMeasure(_DistanceScaled):
         D *= -self.stats["inv"][cs].astype(D.dtype)
         return D
 
-    def combine(self, scorer, stats, i, j):
-        d = self._base_distance(scorer.base.pair_similarity(i, j))
-        return np.exp(-(d**2) / (stats["scale"][i] * self.stats["scale"][j]))
-
-    def combine_block(self, scorer, stats, cs):
-        d = self._base_distance(np.asarray(scorer.base.similarities(cs), np.float64))
-        return np.exp(-(d**2) / (stats["scale"][:, None] * self.stats["scale"][cs]))
+    def value(self, s, q, c):
+        d = self._base_distance(s)
+        return np.exp(-(d**2) / (q["scale"] * c["scale"]))
 
     def threshold(self, t, scorer, stats):
         scale = stats["scale"]
@@ -518,13 +540,8 @@ class NICDMMeasure(_DistanceScaled):
         D *= -self.stats["inv"][cs].astype(D.dtype)
         return D
 
-    def combine(self, scorer, stats, i, j):
-        d = self._base_distance(scorer.base.pair_similarity(i, j))
-        return -d / np.sqrt(stats["scale"][i] * self.stats["scale"][j])
-
-    def combine_block(self, scorer, stats, cs):
-        d = self._base_distance(np.asarray(scorer.base.similarities(cs), np.float64))
-        return -d / np.sqrt(stats["scale"][:, None] * self.stats["scale"][cs])
+    def value(self, s, q, c):
+        return -self._base_distance(s) / np.sqrt(q["scale"] * c["scale"])
 
     def threshold(self, t, scorer, stats):
         return np.asarray(t, dtype=np.float64) * np.sqrt(stats["scale"])
@@ -582,23 +599,18 @@ class DisSimLocalMeasure(_NeighbourStatsMeasure):
         dtype = getattr(base_scorer, "compute_dtype", base_scorer.c.X.dtype)
         return extra.astype(dtype)
 
-    def _sq_dist(self, scorer, stats, G, qi, cj):
-        return np.maximum(stats["sq"][qi] + self.stats["sq"][cj] - 2.0 * G, 0.0)
-
-    def combine(self, scorer, stats, i, j):
+    def base_values(self, scorer, i, j):
+        # inner products of the vectors; value() turns them into squared distances
         A = self._vectors(scorer.q, scorer.qs, "query")
-        G = pair_dots(A, self._vectors(scorer.c, slice(None)), i, j)
-        return -(
-            self._sq_dist(scorer, stats, G, i, j) - stats["r"][i] - self.stats["r"][j]
-        )
+        return pair_dots(A, self._vectors(scorer.c, slice(None)), i, j)
 
-    def combine_block(self, scorer, stats, cs):
+    def base_block(self, scorer, cs):
         A = self._vectors(scorer.q, scorer.qs, "query")
-        G = np.asarray(gemm(A, self._vectors(scorer.c, cs)), dtype=np.float64)
-        rows = np.arange(scorer.n_rows)[:, None]
-        cols = np.arange(cs.start, cs.stop)[None, :]
-        sq = self._sq_dist(scorer, stats, G, rows, cols)
-        return -(sq - stats["r"][:, None] - self.stats["r"][cs])
+        return np.asarray(gemm(A, self._vectors(scorer.c, cs)), dtype=np.float64)
+
+    def value(self, G, q, c):
+        sq = np.maximum(q["sq"] + c["sq"] - 2.0 * G, 0.0)
+        return -(sq - q["r"] - c["r"])
 
     def threshold(self, t, scorer, stats):
         # -DisSim = 2 (v_q.v_c + (r_c - sq_c) / 2) + r_q - sq_q
