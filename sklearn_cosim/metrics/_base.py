@@ -746,16 +746,7 @@ class BlockScorer:
         c = self.c
         if not hasattr(c, "E_max"):
             return np.zeros(self.n_rows)
-        u = 2.0**-24 if self.compute_dtype == np.float32 else 2.0**-53
-        n_terms = A.shape[1]
-        if sparse.issparse(A) or sparse.issparse(c.E):
-            n_terms = min(n_terms, _max_row_nnz(A), _max_row_nnz(c.E))
-        gamma = product_error_factor(n_terms, self.compute_dtype)
-        a = row_norms64(A)
-        tiny = float(np.finfo(self.compute_dtype).tiny) * (n_terms + 2)
-        slack = gamma * a * c.E_max + 4 * u * c.bias_max + tiny
-        slack[~np.isfinite(slack)] = np.inf
-        return slack
+        return product_slack(A, c.E, c.E_max, c.bias_max, self.compute_dtype)
 
     def _corpus_operand(self, cs):
         if self.B is not None:
@@ -830,6 +821,44 @@ class BlockScorer:
     def affine(self) -> tuple[Any, Any] | None:
         """The measure's :meth:`~SimilarityMeasure.affine` form for the block's rows."""
         return self.measure.affine(self.q, self.rows[:, 0])
+
+
+def product_slack(A, B, B_max, bias_max, dtype):
+    """Per row of `A`, a bound on the rounding of ``A @ B.T + bias`` in `dtype`.
+
+    Higham's ``gamma_{n+3}`` (:func:`~sklearn_cosim.utils._linalg.product_error_factor`,
+    ``n`` the terms a product can have) times ``|a| max|b|``, the rounding of
+    the bias added, and underflow.
+
+    Parameters
+    ----------
+    A, B : {ndarray, sparse matrix}
+        The operands (query rows, corpus rows).
+
+    B_max : float
+        Largest Euclidean norm of a row of `B`.
+
+    bias_max : float
+        Largest ``|bias|`` (0 without bias).
+
+    dtype : dtype
+        The dtype the product is computed in.
+
+    Returns
+    -------
+    slack : ndarray of shape (n_rows_A,)
+        In float64; inf where the bound overflows.
+    """
+    dtype = np.dtype(dtype)
+    u = 2.0**-24 if dtype == np.float32 else 2.0**-53
+    n_terms = A.shape[1]
+    if sparse.issparse(A) or sparse.issparse(B):
+        n_terms = min(n_terms, _max_row_nnz(A), _max_row_nnz(B))
+    gamma = product_error_factor(n_terms, dtype)
+    tiny = float(np.finfo(dtype).tiny) * (n_terms + 2)
+    slack = gamma * row_norms64(A) * B_max + 4 * u * bias_max + tiny
+    slack[~np.isfinite(slack)] = np.inf
+    return slack
 
 
 def _max_row_nnz(M):

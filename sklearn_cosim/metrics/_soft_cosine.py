@@ -21,8 +21,9 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import get_blas_funcs
 
-from sklearn_cosim.metrics._base import Rows, SimilarityMeasure, col
+from sklearn_cosim.metrics._base import Rows, SimilarityMeasure, col, product_slack
 from sklearn_cosim.utils._linalg import (
+    abs_max,
     dense,
     gemm,
     inverse_or_zero,
@@ -183,7 +184,7 @@ class SoftCosineMeasure(SimilarityMeasure):
         # rows whose squares leave the dtype's range.
         X = unit_rows(X, row_norms64(X))
         norms = row_norms64(X)
-        s_max = float(abs(S).max()) if S.size else 0.0
+        s_max = abs_max(S)
         s_norms = self._soft_norms(self._soft_sq_norms(X, S), norms, s_max)
         E = scale_rows(X, inverse_or_zero(s_norms))
         local = None
@@ -206,7 +207,7 @@ class SoftCosineMeasure(SimilarityMeasure):
         # prepare: the soft cosine does not depend on the rows' scale.
         S = self._S_in(X)
         X = unit_rows(X, row_norms64(X))
-        return SoftRows(X=X, norms=row_norms64(X), S=S)
+        return SoftRows(X=X, norms=row_norms64(X), S=S, s_max=abs_max(S))
 
     def _S_in(self, X):
         """S in the data's dtype (the float32 copy is made once, at binding)."""
@@ -244,8 +245,8 @@ class SoftCosineMeasure(SimilarityMeasure):
         if rows.s_norms is not None:
             return rows.s_norms[idx]
         X = rows.X[idx]
-        s_max = float(abs(rows.S).max()) if rows.S.size else 0.0
-        return self._soft_norms(self._soft_sq_norms(X, rows.S), rows.norms[idx], s_max)
+        s_sq = self._soft_sq_norms(X, rows.S)
+        return self._soft_norms(s_sq, rows.norms[idx], rows.s_max)
 
     def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         # G = x'Sy: S on the query side
@@ -556,18 +557,12 @@ class _SoftScorer:
             if q.s_norms is None:
                 idx = np.arange(self.n_rows)
                 s_sq = pair_dots(XS, q.X[qs], idx, idx)
-                s_max = float(abs(q.S).max()) if q.S.size else 0.0
-                s_norms = measure._soft_norms(s_sq, q.norms[qs], s_max, qs.start)
+                s_norms = measure._soft_norms(s_sq, q.norms[qs], q.s_max, qs.start)
             else:
                 s_norms = q.s_norms[qs]
             self.inv = inverse_or_zero(s_norms)
             self.E_q = scale_rows(XS, self.inv)
-            n_terms = XS.shape[1]
-            if sparse.issparse(c.E):
-                n_terms = int(np.diff(c.E.indptr).max(initial=0))
-            gamma = product_error_factor(n_terms, q.X.dtype)
-            c_max = c.E_max
-            self.slack = gamma * row_norms64(self.E_q) * c_max + 1e-30
+            self.slack = product_slack(self.E_q, c.E, c.E_max, 0.0, q.X.dtype)
 
     def _block_s_norms(self):
         """``sqrt(x'Sx)`` of the block's rows from its ``(Q S)'``.
@@ -588,9 +583,8 @@ class _SoftScorer:
             R = dense(q.S[terms] @ Xb.T)
             xs[~inside] = R[where.ravel(), owner[~inside]]
         s_sq = np.bincount(owner, weights=xs * Xb.data, minlength=self.n_rows)
-        s_max = float(abs(q.S).max()) if q.S.size else 0.0
         return self.measure._soft_norms(
-            s_sq, q.norms[self.qs], s_max, offset=self.qs.start
+            s_sq, q.norms[self.qs], q.s_max, offset=self.qs.start
         )
 
     def _dense_slack(self):
