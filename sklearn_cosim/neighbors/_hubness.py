@@ -407,15 +407,12 @@ class CSLSMeasure(_NeighbourStatsMeasure):
             self.slope = float(form[0])
         super().fit_stats(corpus)
 
-    def _slope(self):
-        return self.slope
-
     @property
     def inner_product_form(self):
         return self.slope is not None
 
     def fold(self, base_scorer):
-        a = self._slope()
+        a = self.slope
         if a is None or not self.base.inner_product_form:
             return None
         dtype = np.result_type(base_scorer.c.X.dtype, np.float32)
@@ -433,7 +430,7 @@ class CSLSMeasure(_NeighbourStatsMeasure):
 
     def threshold(self, t, scorer, stats):
         r_q = stats["r"]
-        a = self._slope()
+        a = self.slope
         if a is None or not self.base.inner_product_form:
             return t + r_q
         _, b = scorer.base.affine()
@@ -441,7 +438,7 @@ class CSLSMeasure(_NeighbourStatsMeasure):
         return (t + r_q - 2.0 * np.asarray(b)) / (2.0 * a)
 
     def affine_form(self, scorer, stats):
-        a = self._slope()
+        a = self.slope
         if a is None or not self.base.inner_product_form:
             return None
         _, b = scorer.base.affine()
@@ -451,7 +448,7 @@ class CSLSMeasure(_NeighbourStatsMeasure):
         return None  # needs the queries' neighbours: see the scorer's affine
 
     def to_inner_product(self, rows, side, idx=None):
-        a = self._slope()
+        a = self.slope
         if a is None:
             return super().to_inner_product(rows, side, idx)
         r = self.stats["r"] if idx is None else self.stats["r"][idx]
