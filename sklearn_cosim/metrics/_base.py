@@ -109,6 +109,16 @@ class OperandRows(Rows):
 
     bias_max : float
         Largest ``|bias|`` (0 without bias).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_cosim.metrics import get_similarity
+    >>> rows = get_similarity("sqeuclidean").prepare(np.array([[3.0, 4.0]]))
+    >>> rows.bias  # -|c|^2 / 2: the corpus side of the search form
+    array([-12.5])
+    >>> rows.E_max
+    5.0
     """
 
     E: object = None
@@ -703,6 +713,19 @@ class BlockScorer:
         For each query row, a bound such that every score returned by
         :meth:`scores` plus the row's slack is at least the exact ranking
         score (real arithmetic) of that pair.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_cosim.metrics import get_similarity
+    >>> measure = get_similarity("cosine")
+    >>> c = measure.prepare(np.array([[1.0, 0.0], [1.0, 1.0]]))
+    >>> q = measure.prepare(np.array([[2.0, 0.0]]))
+    >>> scorer = measure.scorer(q, c, slice(0, 1))
+    >>> scorer.scores(slice(0, 2)).round(4)
+    array([[1.    , 0.7071]])
+    >>> bool(scorer.slack[0] < 1e-12)
+    True
     """
 
     def __init__(
