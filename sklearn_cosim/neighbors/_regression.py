@@ -9,6 +9,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import (
+    check_array,
     check_consistent_length,
     check_is_fitted,
     validate_data,
@@ -29,6 +30,12 @@ from sklearn_cosim.neighbors._weights import (
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 from sklearn_cosim.utils.validation import check_no_datetime
+
+
+def _check_targets(X, y):
+    check_no_datetime(X)
+    check_no_datetime(y, "y")
+    return np.asarray(y, dtype=np.float64)
 
 
 class SimilarityKNeighborsRegressor(
@@ -140,7 +147,10 @@ class SimilarityKNeighborsRegressor(
         self : object
             Fitted regressor.
         """
-        y = self._validate_targets(X, y)
+        # y alone first: validating X here too, then again in `_fit`, would
+        # reset the feature names to those of the converted array (none).
+        y = validate_data(self, y=y, multi_output=True, y_numeric=True)
+        y = _check_targets(X, y)
         self._fit(X)  # validates X; sets n_features_in_ and feature_names_in_
         check_consistent_length(self._fit_X, y)
         self._y = y
@@ -172,7 +182,9 @@ class SimilarityKNeighborsRegressor(
         """
         if not hasattr(self, "_corpus"):
             return self.fit(X, y)
-        y = self._validate_targets(X, y)
+        # not validate_data(self, y=y): without X it would drop the fitted
+        # feature names
+        y = _check_targets(X, check_array(y, ensure_2d=False, input_name="y"))
         if y.shape[1:] != self._y.shape[1:]:
             raise ValueError(
                 f"y has {y.shape[1] if y.ndim == 2 else 1} output(s) but the "
@@ -184,14 +196,6 @@ class SimilarityKNeighborsRegressor(
         self._partial_fit(X)
         self._y = np.concatenate([self._y, y])
         return self
-
-    def _validate_targets(self, X, y):
-        # y alone first: validating X here too, then again in `_fit`, would
-        # reset the feature names to those of the converted array (none).
-        y = validate_data(self, y=y, multi_output=True, y_numeric=True)
-        check_no_datetime(X)
-        check_no_datetime(y, "y")
-        return np.asarray(y, dtype=np.float64)
 
     def predict(self, X: MatrixLike | None = None) -> np.ndarray:
         """Predict the weighted mean target of the neighbours.
