@@ -214,7 +214,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         return self._measure.prepare_queries(X), False
 
     def to_inner_product(self, X: MatrixLike | None = None) -> np.ndarray:
-        """Vectors whose inner products rank as the fitted similarity.
+        """Map rows to vectors whose inner products rank as the fitted measure.
 
         With ``F = to_inner_product(Q)`` and ``G = to_inner_product()``, the
         inner products ``F @ G.T`` rank the fitted samples for each query
