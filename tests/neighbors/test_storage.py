@@ -25,23 +25,11 @@ from sklearn_cosim.neighbors import (
     SimilarityKNeighborsRegressor,
     SimilarityNeighbors,
 )
+from sklearn_cosim.utils._testing import measure_params
 
 D = 24
-_W = np.random.default_rng(3).standard_normal((D, 3))
-_G = _W @ _W.T
-S_TERMS = 0.6 * np.eye(D) + 0.4 * _G / np.sqrt(np.outer(np.diag(_G), np.diag(_G)))
-
-MEASURES = {
-    "cosine": {},
-    "dot": {},
-    "euclidean": {},
-    "sqeuclidean": {},
-    "angular": {},
-    "scaled_cosine": {"alpha": 0.3},
-    "wrd": {"lam": 0.5},
-    "radial_cosine": {"beta": 0.5},
-    "soft_cosine": {"S": S_TERMS},
-}
+MEASURES = measure_params(D)
+S_TERMS = MEASURES["soft_cosine"]["S"]
 HUBNESS = ["csls", "mutual_proximity", "local_scaling", "nicdm", "dis_sim_local"]
 
 
