@@ -235,9 +235,11 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         Returns
         -------
         vectors : {ndarray, sparse matrix} of shape (n_rows, n_dims)
-            The mapped rows in the fitted dtype; ``n_dims`` is `n_features`,
-            or one more where the corpus side carries a per-sample term
-            (ones on the query side). Sparse input gives CSR.
+            The mapped rows in the fitted dtype; ``n_dims`` is `n_features`
+            plus one column for each per-sample term of the corpus side
+            (Euclidean's ``-|c|^2/2``, CSLS's ``r``; ones on the query side).
+            Sparse rows give CSR (soft cosine maps sparse queries to dense
+            vectors).
 
         Raises
         ------

@@ -295,6 +295,20 @@ def test_supervised_partial_fit_equals_one_fit():
     assert_array_equal(reg_grown.predict(None), reg_whole.predict(None))
 
 
+def test_multi_output_partial_fit_equals_one_fit():
+    X, Q = _data()
+    Y = np.random.default_rng(2).integers(0, 3, (len(X), 2))
+    whole = SimilarityKNeighborsClassifier(n_neighbors=5).fit(X, Y)
+    grown = SimilarityKNeighborsClassifier(n_neighbors=5)
+    for rows in _chunks(len(X)):
+        grown.partial_fit(X[rows], Y[rows], classes=[[0, 1, 2], [2, 1, 0]])
+    for a, b in zip(whole.predict_proba(Q), grown.predict_proba(Q)):
+        assert_array_equal(a, b)
+    assert_array_equal(whole.predict(None), grown.predict(None))
+    with pytest.raises(ValueError, match="one array of classes per output"):
+        SimilarityKNeighborsClassifier().partial_fit(X, Y, classes=[0, 1, 2])
+
+
 def test_partial_fit_classes_cover_labels_not_seen_yet():
     X, Q = _data()
     y = np.where(X[:, 0] > np.median(X[:, 0]), 1, 0)
