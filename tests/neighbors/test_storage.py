@@ -217,6 +217,27 @@ def test_memmap_fit_allocates_per_row_statistics_only(metric, tmp_path):
     assert large - small < 0.25 * (100_000 * 64 * 4)
 
 
+def test_memmap_queries_scale_each_tile_once_per_worker(tmp_path, monkeypatch):
+    from sklearn_cosim.metrics import _base
+    from sklearn_cosim.utils._threads import effective_n_jobs
+
+    X, _ = _data(n=3000, dtype=np.float32)
+    Q = X[:600]
+    nn = SimilarityNeighbors(n_neighbors=3, n_jobs=2).fit(_memmap(tmp_path, X))
+    scaled = []
+    get = _base.ScaledRows.__getitem__
+    monkeypatch.setattr(
+        _base.ScaledRows,
+        "__getitem__",
+        lambda self, idx: scaled.append(idx) or get(self, idx),
+    )
+    nn.kneighbors(Q)
+    # one block of queries per worker: the corpus is scaled once per worker
+    # (in blocks of 256 queries it would be scaled three times)
+    rows = sum(idx.stop - idx.start for idx in scaled if isinstance(idx, slice))
+    assert rows == effective_n_jobs(2) * len(X)
+
+
 # ------------------------------------------------------------------------------
 # Growing indexes
 # ------------------------------------------------------------------------------
