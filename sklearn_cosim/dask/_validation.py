@@ -77,10 +77,6 @@ def row_blocks(X):
     return list(X.to_delayed().ravel())
 
 
-def _spec_found(name):
-    return importlib.util.find_spec(name) is not None
-
-
 def check_workers(module="sklearn_cosim"):
     """Refuse a cluster whose workers cannot import `module`.
 
@@ -93,8 +89,9 @@ def check_workers(module="sklearn_cosim"):
         client = default_client()
     except (ImportError, ValueError):
         return
-    found = client.run(_spec_found, module)
-    missing = sorted(addr for addr, ok in found.items() if not ok)
+    # a standard-library function: it runs on a worker without the package
+    specs = client.run(importlib.util.find_spec, module)
+    missing = sorted(addr for addr, spec in specs.items() if spec is None)
     if missing:
         raise ImportError(
             f"The Dask workers {', '.join(missing)} cannot import {module}: "
