@@ -66,14 +66,25 @@ def _finish_radius(measure, dtype, return_distance, return_similarity, result):
 
 
 def _broadcast(value):
-    """`value` scattered to every worker when a distributed client is active."""
+    """`value` scattered to every worker when a distributed client is active.
+
+    Else (or if a worker is lost during the scatter) one key of the graph,
+    which the scheduler ships to the workers that need it.
+    """
+    import dask
+
     try:
         from distributed import default_client
 
         client = default_client()
     except (ImportError, ValueError):
-        return value
-    return client.scatter(value, broadcast=True, hash=False)
+        client = None
+    if client is not None:
+        try:
+            return client.scatter(value, broadcast=True, hash=False)
+        except OSError:  # CommClosedError: a worker died; the graph copes
+            pass
+    return dask.delayed(value, pure=False)
 
 
 class SimilarityNeighbors(_InMemoryNeighbors):

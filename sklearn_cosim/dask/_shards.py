@@ -18,7 +18,6 @@ handed to each shard's measure as known statistics (``given_query_stats``,
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
-import os
 from contextlib import contextmanager
 
 import numpy as np
@@ -64,18 +63,20 @@ def tree_reduce(parts, func, *args):
 # Inside a task
 # ----------------------------------------------------------------------------------
 def task_threads():
-    """Threads one task may use: the cores shared by the worker's task threads.
+    """Threads one task may use: 1 on a ``distributed`` worker, else None.
 
-    Outside a ``distributed`` worker, None (the engine's default).
+    A worker runs as many tasks at once as it has threads, so each task
+    runs single-threaded BLAS: ``threads_per_worker x workers`` on a host
+    should equal its cores (see the user guide). Outside a worker, None
+    (the engine's default).
     """
     try:
         from distributed import get_worker
 
-        worker = get_worker()
+        get_worker()
     except (ImportError, ValueError):
         return None
-    nthreads = getattr(worker.state, "nthreads", None) or 1
-    return max(1, (os.cpu_count() or 1) // nthreads)
+    return 1
 
 
 @contextmanager

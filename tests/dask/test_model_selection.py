@@ -29,9 +29,10 @@ def test_grid_search_on_dask_backend_equals_sequential():
     with distributed.Client(
         processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None
     ) as client:
-        with joblib.parallel_backend("dask"), distributed.get_task_stream(
-            client
-        ) as stream:
+        with (
+            joblib.parallel_backend("dask"),
+            distributed.get_task_stream(client) as stream,
+        ):
             on_dask = GridSearchCV(pipe, grid, cv=cv, n_jobs=-1).fit(X, y)
     # the fits ran as tasks of the cluster
     assert len(stream.data) > 0
@@ -43,7 +44,5 @@ def test_grid_search_on_dask_backend_equals_sequential():
     # an independent check of one score: the best pipeline refitted by hand
     best = make_pipeline(Whitener(), SimilarityKNeighborsClassifier(n_neighbors=5))
     best.set_params(**on_dask.best_params_)
-    scores = [
-        best.fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in cv.split(X, y)
-    ]
+    scores = [best.fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in cv.split(X, y)]
     assert_allclose(on_dask.best_score_, np.mean(scores))

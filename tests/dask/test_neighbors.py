@@ -159,7 +159,9 @@ def test_numpy_fit_is_the_in_memory_estimator(data):
     X, Q = data
     est = SimilarityNeighbors(n_neighbors=2).fit(X)
     assert est.n_shards_ == 0
-    assert_array_equal(est.kneighbors(Q)[1], InMemory(n_neighbors=2).fit(X).kneighbors(Q)[1])
+    assert_array_equal(
+        est.kneighbors(Q)[1], InMemory(n_neighbors=2).fit(X).kneighbors(Q)[1]
+    )
     with pytest.raises(ValueError, match="fitted on an in-memory array"):
         est.kneighbors(da.from_array(Q))
 
