@@ -10,7 +10,13 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_cosim.dask._shards import QueryBlock, ShardedCorpus, delayed
+from sklearn_cosim.dask._shards import (
+    QueryBlock,
+    ShardedCorpus,
+    delayed,
+    merge_radius,
+    merge_topk,
+)
 from sklearn_cosim.dask._validation import (
     check_dask_array,
     check_workers,
@@ -333,11 +339,12 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         finish = partial(
             _finish_knn, corpus.measure, self._dtype, return_distance, return_similarity
         )
-        results = [corpus.kneighbors(b, k) for b in blocks]
         if kind == "numpy":
             import dask
 
-            return finish(dask.compute(results[0])[0])
+            parts = dask.compute(*corpus.kneighbors(blocks[0], k, merge=False))
+            return finish(merge_topk(parts, k))
+        results = [corpus.kneighbors(b, k) for b in blocks]
         da = require_dask()
         nout = 2 if return_distance else 1
         outs = [delayed(finish)(r) for r in results]
@@ -471,11 +478,12 @@ class SimilarityNeighbors(_InMemoryNeighbors):
             return_distance,
             return_similarity,
         )
-        results = [corpus.radius_neighbors(b, radius) for b in blocks]
         if kind == "numpy":
             import dask
 
-            return finish(dask.compute(results[0])[0])
+            parts = dask.compute(*corpus.radius_neighbors(blocks[0], radius, False))
+            return finish(merge_radius(parts))
+        results = [corpus.radius_neighbors(b, radius) for b in blocks]
         da = require_dask()
         nout = 2 if return_distance else 1
         outs = [delayed(finish)(r) for r in results]

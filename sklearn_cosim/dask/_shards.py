@@ -471,8 +471,12 @@ class ShardedCorpus:
         return lambda j: (self.corpus_stats[j], hstats, qn)
 
     # -- searches -----------------------------------------------------------------
-    def kneighbors(self, block, k, measure=None):
-        """Delayed ``(similarities, indices)`` of the block's top `k`."""
+    def kneighbors(self, block, k, measure=None, merge=True):
+        """Delayed ``(similarities, indices)`` of the block's top `k`.
+
+        With ``merge=False``, the list of the shards' delayed top `k` (to
+        merge on the client: one transfer less for a small query batch).
+        """
         if measure is None:
             measure, stats_of = self.measure, self.block_stats(block)
         else:
@@ -489,9 +493,9 @@ class ShardedCorpus:
             )
             for j, rows in enumerate(self.shards)
         ]
-        return tree_reduce(parts, merge_topk, k)
+        return tree_reduce(parts, merge_topk, k) if merge else parts
 
-    def radius_neighbors(self, block, max_distance):
+    def radius_neighbors(self, block, max_distance, merge=True):
         """Delayed ``(similarities, indices)`` lists of the block's neighbours."""
         stats_of = self.block_stats(block)
         parts = [
@@ -506,4 +510,4 @@ class ShardedCorpus:
             )
             for j, rows in enumerate(self.shards)
         ]
-        return tree_reduce(parts, merge_radius)
+        return tree_reduce(parts, merge_radius) if merge else parts

@@ -1,0 +1,216 @@
+"""Sharded search on a local Dask cluster against the in-memory engine.
+
+Run ``python benchmarks/bench_dask.py`` (``--help`` for the sizes; the
+default is the issue's 1,000,000 x 384 float32 corpus, allow a few minutes
+and about 6 GB of memory). Both sides search the same data: each row chunk
+is generated from its own seed, on the workers for the cluster (the corpus
+never passes through the client) and in this process for the in-memory
+engine. The cluster is a ``LocalCluster`` of 2 single-threaded worker
+processes; the in-memory engine runs on 2 threads. Times are the best of
+``--repeat`` runs (``--graph-repeat`` for the graph), the two sides
+alternating; the table reports ratios (cluster / in-memory).
+
+Targets (issue 14), checked at the end (exit code 1 if one is missed,
+unless ``--no-check``):
+
+- kneighbors of the queries at most 1.3x the in-memory time;
+- the self k-NN graph of the ``--graph-samples`` subset at most 1.2x;
+- peak memory of each worker about its shards (reported, not checked).
+"""
+
+# Authors: The sklearn_cosim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import gc
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def make_chunk(index, rows, d, seed=0):
+    """Row chunk `index`: anisotropic float32 embeddings (a common offset)."""
+    offset = np.random.default_rng(seed).standard_normal(d)
+    offset *= 2.0 / np.linalg.norm(offset)
+    rng = np.random.default_rng([seed, index])
+    C = rng.standard_normal((rows, d)) / np.sqrt(d) + offset
+    C *= rng.lognormal(0.0, 0.3, (rows, 1))
+    return C.astype(np.float32)
+
+
+def chunk_sizes(n, chunk_rows):
+    return [min(chunk_rows, n - s) for s in range(0, n, chunk_rows)]
+
+
+def local_array(n, d, chunk_rows):
+    return np.vstack(
+        [make_chunk(i, r, d) for i, r in enumerate(chunk_sizes(n, chunk_rows))]
+    )
+
+
+def dask_array(n, d, chunk_rows):
+    import dask
+    import dask.array as da
+
+    return da.concatenate(
+        [
+            da.from_delayed(
+                dask.delayed(make_chunk)(i, r, d), shape=(r, d), dtype=np.float32
+            )
+            for i, r in enumerate(chunk_sizes(n, chunk_rows))
+        ]
+    )
+
+
+def best_time(func, repeat):
+    best = np.inf
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def worker_memory(client):
+    """Resident memory of each worker process, in MiB."""
+    import psutil
+
+    rss = client.run(lambda: psutil.Process().memory_info().rss)
+    return {addr: value / 2**20 for addr, value in rss.items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-samples", type=int, default=1_000_000)
+    parser.add_argument("--n-features", type=int, default=384)
+    parser.add_argument("--n-queries", type=int, default=1_000)
+    parser.add_argument("--graph-samples", type=int, default=100_000)
+    parser.add_argument("--chunk-rows", type=int, default=125_000)
+    parser.add_argument("--graph-chunk-rows", type=int, default=50_000)
+    parser.add_argument("--n-neighbors", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--graph-repeat", type=int, default=1)
+    parser.add_argument("--no-check", action="store_true")
+    args = parser.parse_args(argv)
+
+    from distributed import Client, LocalCluster
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_cosim.dask import SimilarityNeighbors as ShardedNeighbors
+    from sklearn_cosim.neighbors import SimilarityNeighbors
+
+    n, d, k = args.n_samples, args.n_features, args.n_neighbors
+    m = min(args.graph_samples, n)
+    queries = make_chunk(-1 % 2**32, args.n_queries, d, seed=1)
+    rows = []
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)
+    try:
+        idle = worker_memory(client)
+        start = time.perf_counter()
+        sharded = ShardedNeighbors(n_neighbors=k).fit(dask_array(n, d, args.chunk_rows))
+        fit_cluster = time.perf_counter() - start
+        loaded = worker_memory(client)
+        stored = client.run_on_scheduler(
+            lambda dask_scheduler: {
+                ws.address: ws.nbytes / 2**20 for ws in dask_scheduler.workers.values()
+            }
+        )
+        X = local_array(n, d, args.chunk_rows)
+        with threadpool_limits(limits=2, user_api="blas"):
+            start = time.perf_counter()
+            local = SimilarityNeighbors(n_neighbors=k, n_jobs=2).fit(X)
+            fit_local = time.perf_counter() - start
+            # alternate the two so that the load of a shared machine hits both
+            t_local = t_cluster = np.inf
+            for _ in range(args.repeat):
+                t_local = min(t_local, best_time(lambda: local.kneighbors(queries), 1))
+                t_cluster = min(
+                    t_cluster, best_time(lambda: sharded.kneighbors(queries), 1)
+                )
+            after = worker_memory(client)
+            assert np.array_equal(
+                local.kneighbors(queries, return_distance=False),
+                sharded.kneighbors(queries, return_distance=False),
+            ), "the cluster's neighbours differ from the in-memory engine's"
+            local = sharded = X = None
+            gc.collect()
+
+            graph_sharded = ShardedNeighbors(n_neighbors=k).fit(
+                dask_array(m, d, args.graph_chunk_rows)
+            )
+            X_graph = local_array(m, d, args.graph_chunk_rows)
+            graph_local = SimilarityNeighbors(n_neighbors=k, n_jobs=2).fit(X_graph)
+            g_local = g_cluster = np.inf
+            for _ in range(args.graph_repeat):
+                start = time.perf_counter()
+                graph = graph_local.kneighbors_graph()
+                g_local = min(g_local, time.perf_counter() - start)
+                start = time.perf_counter()
+                graph_cluster = graph_sharded.kneighbors_graph()
+                g_cluster = min(g_cluster, time.perf_counter() - start)
+            assert np.array_equal(graph.indices, graph_cluster.indices), (
+                "the cluster's graph differs from the in-memory engine's"
+            )
+    finally:
+        client.close()
+        cluster.close()
+
+    shard_mib = args.chunk_rows * d * 4 / 2**20
+    n_shards = len(chunk_sizes(n, args.chunk_rows))
+    rows.append(
+        (
+            f"kneighbors {args.n_queries} queries, k={k}",
+            t_local,
+            t_cluster,
+            1.3,
+        )
+    )
+    rows.append((f"self k-NN graph of {m:,} rows", g_local, g_cluster, 1.2))
+    print(
+        f"\n{n:,} x {d} float32 corpus ({n * d * 4 / 2**30:.2f} GiB) in "
+        f"{n_shards} chunks of {args.chunk_rows:,} rows ({shard_mib:.0f} MiB); "
+        f"LocalCluster of 2 single-threaded worker processes vs the in-memory "
+        f"engine on 2 threads; cpu_count={os.cpu_count()}"
+    )
+    print(
+        f"fit: cluster {fit_cluster:.2f} s (generate + prepare), "
+        f"in-memory {fit_local:.2f} s (prepare)"
+    )
+    print(
+        f"\n{'task':<40} {'in-memory s':>12} {'cluster s':>10} "
+        f"{'ratio':>7} {'target':>7}"
+    )
+    failed = []
+    for name, a, b, target in rows:
+        ratio = b / a
+        ok = ratio <= target
+        print(
+            f"{name:<40} {a:12.3f} {b:10.3f} {ratio:7.2f} {target:>6.1f}x"
+            f"{'' if ok else '  MISSED'}"
+        )
+        if not ok:
+            failed.append(name)
+    print(
+        "\nper worker (MiB): data held (dask's count) | resident memory idle / "
+        f"after fit / after queries; {n_shards} shards of {shard_mib:.0f} MiB"
+    )
+    for addr in idle:
+        print(
+            f"  {addr}: {stored.get(addr, np.nan):.0f} | {idle[addr]:.0f} / "
+            f"{loaded.get(addr, np.nan):.0f} / {after.get(addr, np.nan):.0f}"
+        )
+    if failed and not args.no_check:
+        print(f"targets missed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
