@@ -48,15 +48,19 @@ def delayed(func):
     return dask.delayed(func, pure=True)
 
 
-def tree_reduce(parts, func, *args):
-    """Reduce delayed `parts` with ``func(list_of_parts, *args)`` in a tree."""
+def tree_reduce(parts, func, *args, keep=1):
+    """Reduce delayed `parts` with ``func(list_of_parts, *args)`` in a tree.
+
+    Returns the one result, or with ``keep > 1`` the list of at most `keep`
+    partial results (the last merge then runs on the client).
+    """
     parts = list(parts)
-    while len(parts) > 1:
+    while len(parts) > keep:
         parts = [
             delayed(func)(parts[i : i + FAN_IN], *args)
             for i in range(0, len(parts), FAN_IN)
         ]
-    return parts[0]
+    return parts[0] if keep == 1 else parts
 
 
 # ----------------------------------------------------------------------------------
@@ -134,14 +138,22 @@ def whole(rows):
     return slice(0, len(rows))
 
 
-def knn_task(measure, q, c, k, self_query, offset, stats=(None, None, None)):
+def knn_task(
+    measure, q, c, k, self_query, offset, stats=(None, None, None), memory=None
+):
     """The shard's top `k` of every query, with global indices."""
     k = min(k, len(c) - self_query)
     if k <= 0:
         return np.empty((len(q), 0)), np.empty((len(q), 0), dtype=np.intp)
     with limited_blas() as n_jobs:
         sims, ind = kneighbors_search(
-            view(measure, *stats), q, c, k, self_query=self_query, n_jobs=n_jobs
+            view(measure, *stats),
+            q,
+            c,
+            k,
+            self_query=self_query,
+            n_jobs=n_jobs,
+            working_memory=memory,
         )
     return sims, ind + offset
 
@@ -154,7 +166,7 @@ def merge_topk(parts, k):
     return np.take_along_axis(sims, order, 1), np.take_along_axis(ind, order, 1)
 
 
-def radius_task(measure, q, c, max_distance, self_query, offset, stats):
+def radius_task(measure, q, c, max_distance, self_query, offset, stats, memory):
     """The shard's rows within `max_distance` of every query, global indices."""
     with limited_blas() as n_jobs:
         sims, ind = radius_search(
@@ -164,6 +176,7 @@ def radius_task(measure, q, c, max_distance, self_query, offset, stats):
             max_distance,
             self_query=self_query,
             n_jobs=n_jobs,
+            working_memory=memory,
         )
     return sims, [i + offset for i in ind]
 
@@ -474,13 +487,15 @@ class ShardedCorpus:
     def kneighbors(self, block, k, measure=None, merge=True):
         """Delayed ``(similarities, indices)`` of the block's top `k`.
 
-        With ``merge=False``, the list of the shards' delayed top `k` (to
-        merge on the client: one transfer less for a small query batch).
+        With ``merge=False``, a list of at most :data:`FAN_IN` delayed
+        partial merges, for the client to merge (one transfer less for a
+        NumPy query batch).
         """
         if measure is None:
             measure, stats_of = self.measure, self.block_stats(block)
         else:
             stats_of = lambda j: (None, None, None)
+        memory = _working_memory()
         parts = [
             delayed(knn_task)(
                 measure,
@@ -490,14 +505,16 @@ class ShardedCorpus:
                 block.shard == j,
                 self.bounds[j],
                 stats_of(j),
+                memory,
             )
             for j, rows in enumerate(self.shards)
         ]
-        return tree_reduce(parts, merge_topk, k) if merge else parts
+        return tree_reduce(parts, merge_topk, k, keep=1 if merge else FAN_IN)
 
     def radius_neighbors(self, block, max_distance, merge=True):
         """Delayed ``(similarities, indices)`` lists of the block's neighbours."""
         stats_of = self.block_stats(block)
+        memory = _working_memory()
         parts = [
             delayed(radius_task)(
                 self.measure,
@@ -507,7 +524,15 @@ class ShardedCorpus:
                 block.shard == j,
                 self.bounds[j],
                 stats_of(j),
+                memory,
             )
             for j, rows in enumerate(self.shards)
         ]
-        return tree_reduce(parts, merge_radius) if merge else parts
+        return tree_reduce(parts, merge_radius, keep=1 if merge else FAN_IN)
+
+
+def _working_memory():
+    """The client's ``working_memory`` (MiB), which each task then uses."""
+    from sklearn import get_config
+
+    return get_config()["working_memory"]
