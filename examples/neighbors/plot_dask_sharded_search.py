@@ -30,7 +30,7 @@ from sklearn_cosim.dask import SimilarityNeighbors, Whitener
 from sklearn_cosim.neighbors import SimilarityNeighbors as InMemoryNeighbors
 
 client = Client(
-    processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None
+    processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0"
 )
 
 rng = np.random.default_rng(0)

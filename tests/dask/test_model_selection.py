@@ -27,7 +27,7 @@ def test_grid_search_on_dask_backend_equals_sequential():
     cv = KFold(3, shuffle=True, random_state=0)
     sequential = GridSearchCV(pipe, grid, cv=cv).fit(X, y)
     with distributed.Client(
-        processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None
+        processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0"
     ) as client:
         with (
             joblib.parallel_backend("dask"),
