@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_cosim.dask._shards import (
@@ -31,7 +30,6 @@ from sklearn_cosim.neighbors._base import (
     _HUBNESS_DOC,
     _METRIC_DOC,
     _VERBOSE_DOC,
-    _check_mode,
     _check_n_neighbors,
     _object_array,
 )
@@ -69,6 +67,17 @@ def _finish_radius(measure, dtype, return_distance, return_similarity, result):
     else:
         values = [np.asarray(measure.distance(s)).astype(dtype) for s in sims]
     return _object_array(values), neigh_ind
+
+
+def _identity(result):
+    return result
+
+
+def _gathered(result):
+    """`result` computed if it is (a tuple of) dask arrays."""
+    import dask
+
+    return dask.compute(*result) if not isinstance(result[-1], np.ndarray) else result
 
 
 def _broadcast(value):
@@ -210,7 +219,7 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         self : object
             Fitted estimator.
         """
-        self._sharded = None
+        self._corpus_shards = None
         self.n_shards_ = 0
         if not is_dask_array(X):
             return super().fit(X, y)
@@ -241,10 +250,11 @@ class SimilarityNeighbors(_InMemoryNeighbors):
             corpus.fit_query_normalization(
                 QueryNormalizedMeasure(corpus.measure, n_samples=n_samples)
             )
-        for attr in ("feature_names_in_", "_corpus", "_measure"):
+        for attr in ("feature_names_in_", "_corpus"):
             if hasattr(self, attr):
                 delattr(self, attr)
-        self._sharded = corpus
+        self._corpus_shards = corpus
+        self._measure = corpus.measure
         self._dtype = X.dtype
         self.n_shards_ = len(shards)
         self.n_features_in_ = X.shape[1]
@@ -255,13 +265,13 @@ class SimilarityNeighbors(_InMemoryNeighbors):
 
     # -- queries ------------------------------------------------------------------
     def _out_dtype(self):
-        if getattr(self, "_sharded", None) is None:
+        if getattr(self, "_corpus_shards", None) is None:
             return super()._out_dtype()
         return self._dtype
 
     def _query_blocks(self, X):
         """Query blocks and how to return their results (numpy, dask, self)."""
-        corpus = self._sharded
+        corpus = self._corpus_shards
         if X is None:
             return corpus.self_blocks(), "dask"
         if is_dask_array(X):
@@ -276,19 +286,65 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         rows = corpus.base.prepare_queries(X)
         return [QueryBlock(_broadcast(rows))], "numpy"
 
-    def _block_sizes(self, X):
-        if X is None:
-            return np.diff(self._sharded.bounds)
-        return X.chunks[0]
-
-    def _check_dask_queries(self, X):
+    def _sharded(self, X):
+        """Whether the search runs on the shards (refuses a mismatch)."""
         check_is_fitted(self)
-        if getattr(self, "_sharded", None) is None and is_dask_array(X):
+        sharded = getattr(self, "_corpus_shards", None) is not None
+        if not sharded and is_dask_array(X):
             raise ValueError(
                 "This estimator was fitted on an in-memory array; pass NumPy "
                 "queries, or fit it on a dask array to search with dask queries."
             )
-        return getattr(self, "_sharded", None) is not None
+        return sharded
+
+    def _search(self, X, method, arg, finish, shape, dtypes):
+        """Run `method` of the shards; NumPy for NumPy queries, else dask arrays.
+
+        `finish` turns a block's merged ``(similarities, indices)`` into the
+        outputs, of shapes ``(n_block_rows, *shape)`` and `dtypes`.
+        """
+        import dask
+
+        corpus = self._corpus_shards
+        blocks, kind = self._query_blocks(X)
+        search = getattr(corpus, method)
+        if kind == "numpy":
+            parts = dask.compute(*search(blocks[0], arg, merge=False))
+            if method == "kneighbors":
+                return finish(merge_topk(parts, arg))
+            return finish(merge_radius(parts))
+        da = require_dask()
+        sizes = corpus.block_sizes() if X is None else X.chunks[0]
+        outs = [delayed(finish)(search(b, arg)) for b in blocks]
+        arrays = [
+            da.concatenate(
+                [
+                    da.from_delayed(
+                        o[i] if len(dtypes) > 1 else o,
+                        shape=(n, *shape),
+                        dtype=dtype,
+                    )
+                    for o, n in zip(outs, sizes)
+                ]
+            )
+            for i, dtype in enumerate(dtypes)
+        ]
+        return tuple(arrays) if len(arrays) > 1 else arrays[0]
+
+    def _kneighbors_similarity(self, X, n_neighbors):
+        if not self._sharded(X):
+            return super()._kneighbors_similarity(X, n_neighbors)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        k = _check_n_neighbors(k, self.n_samples_fit_ - (X is None))
+        out = self._search(X, "kneighbors", k, _identity, (k,), [np.float64, np.intp])
+        return _gathered(out)
+
+    def _radius_similarity(self, X, radius):
+        if not self._sharded(X):
+            return super()._radius_similarity(X, radius)
+        radius = self._radius(radius)
+        out = self._search(X, "radius_neighbors", radius, _identity, (), [object] * 2)
+        return tuple(list(v) for v in _gathered(out))
 
     def kneighbors(
         self,
@@ -328,95 +384,21 @@ class SimilarityNeighbors(_InMemoryNeighbors):
             Indices of the neighbours in the fitted data; ties are broken by
             the smaller index.
         """
-        if not self._check_dask_queries(X):
+        if not self._sharded(X):
             return super().kneighbors(
                 X, n_neighbors, return_distance, return_similarity=return_similarity
             )
         k = self.n_neighbors if n_neighbors is None else n_neighbors
         k = _check_n_neighbors(k, self.n_samples_fit_ - (X is None))
-        blocks, kind = self._query_blocks(X)
-        corpus = self._sharded
         finish = partial(
-            _finish_knn, corpus.measure, self._dtype, return_distance, return_similarity
+            _finish_knn,
+            self._measure,
+            self._dtype,
+            return_distance,
+            return_similarity,
         )
-        if kind == "numpy":
-            import dask
-
-            parts = dask.compute(*corpus.kneighbors(blocks[0], k, merge=False))
-            return finish(merge_topk(parts, k))
-        results = [corpus.kneighbors(b, k) for b in blocks]
-        da = require_dask()
-        nout = 2 if return_distance else 1
-        outs = [delayed(finish)(r) for r in results]
-        sizes = self._block_sizes(X)
-        dtypes = [self._dtype, np.intp][-nout:]
-        arrays = [
-            da.concatenate(
-                [
-                    da.from_delayed(
-                        o[i] if nout == 2 else o, shape=(n, k), dtype=dtypes[i]
-                    )
-                    for o, n in zip(outs, sizes)
-                ]
-            )
-            for i in range(nout)
-        ]
-        return tuple(arrays) if nout == 2 else arrays[0]
-
-    def kneighbors_graph(
-        self,
-        X: Any = None,
-        n_neighbors: int | None = None,
-        mode: str = "connectivity",
-    ) -> sparse.csr_matrix:
-        """Sparse graph of the k nearest neighbours of each query.
-
-        Fitted on a dask array, the graph is computed chunk by chunk on the
-        cluster and gathered into one CSR matrix (``n_queries *
-        n_neighbors`` entries).
-
-        Parameters
-        ----------
-        X : dask.array.Array or array-like of shape (n_queries, n_features), \
-                default=None
-            Query samples. If None, the fitted samples, each excluded from
-            its own neighbours.
-
-        n_neighbors : int, default=None
-            Number of neighbours; defaults to the constructor's value.
-
-        mode : {"connectivity", "distance", "similarity"}, default="connectivity"
-            Entries of the graph: ones, distances, or similarities.
-
-        Returns
-        -------
-        graph : sparse matrix of shape (n_queries, n_samples_fit)
-            CSR matrix with `n_neighbors` stored entries per row, sorted by
-            increasing distance within each row.
-        """
-        if not self._check_dask_queries(X):
-            return super().kneighbors_graph(X, n_neighbors, mode)
-        _check_mode(mode)
-        sims, ind = self.kneighbors(X, n_neighbors, return_similarity=True)
-        if not isinstance(ind, np.ndarray):
-            import dask
-
-            sims, ind = dask.compute(sims, ind)
-        n_queries, k = ind.shape
-        data = self._graph_values(sims.astype(np.float64), mode).ravel()
-        indptr = np.arange(0, n_queries * k + 1, k)
-        return sparse.csr_matrix(
-            (data, ind.ravel(), indptr), shape=(n_queries, self.n_samples_fit_)
-        )
-
-    def _graph_values(self, sims, mode):
-        if getattr(self, "_sharded", None) is None:
-            return super()._graph_values(sims, mode)
-        if mode == "connectivity":
-            return np.ones_like(sims, dtype=self._dtype)
-        if mode == "similarity":
-            return sims.astype(self._dtype)
-        return np.asarray(self._sharded.measure.distance(sims)).astype(self._dtype)
+        dtypes = [self._dtype, np.intp] if return_distance else [np.intp]
+        return self._search(X, "kneighbors", k, finish, (k,), dtypes)
 
     def radius_neighbors(
         self,
@@ -460,7 +442,7 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         neigh_ind : ndarray or dask.array.Array of shape (n_queries,) of arrays
             Indices of each query's neighbours, closest first.
         """
-        if not self._check_dask_queries(X):
+        if not self._sharded(X):
             return super().radius_neighbors(
                 X,
                 radius,
@@ -469,82 +451,15 @@ class SimilarityNeighbors(_InMemoryNeighbors):
                 return_similarity=return_similarity,
             )
         radius = self._radius(radius)
-        blocks, kind = self._query_blocks(X)
-        corpus = self._sharded
         finish = partial(
             _finish_radius,
-            corpus.measure,
+            self._measure,
             self._dtype,
             return_distance,
             return_similarity,
         )
-        if kind == "numpy":
-            import dask
-
-            parts = dask.compute(*corpus.radius_neighbors(blocks[0], radius, False))
-            return finish(merge_radius(parts))
-        results = [corpus.radius_neighbors(b, radius) for b in blocks]
-        da = require_dask()
-        nout = 2 if return_distance else 1
-        outs = [delayed(finish)(r) for r in results]
-        sizes = self._block_sizes(X)
-        arrays = [
-            da.concatenate(
-                [
-                    da.from_delayed(o[i] if nout == 2 else o, shape=(n,), dtype=object)
-                    for o, n in zip(outs, sizes)
-                ]
-            )
-            for i in range(nout)
-        ]
-        return tuple(arrays) if nout == 2 else arrays[0]
-
-    def radius_neighbors_graph(
-        self,
-        X: Any = None,
-        radius: float | None = None,
-        mode: str = "connectivity",
-        sort_results: bool = False,
-    ) -> sparse.csr_matrix:
-        """Sparse graph of the fitted samples within a distance of each query.
-
-        Parameters
-        ----------
-        X : dask.array.Array or array-like of shape (n_queries, n_features), \
-                default=None
-            Query samples. If None, the fitted samples, each excluded from
-            its own neighbourhood.
-
-        radius : float, default=None
-            Largest distance; defaults to the constructor's value.
-
-        mode : {"connectivity", "distance", "similarity"}, default="connectivity"
-            Entries of the graph.
-
-        sort_results : bool, default=False
-            Kept for compatibility: rows are always sorted by distance.
-
-        Returns
-        -------
-        graph : sparse matrix of shape (n_queries, n_samples_fit)
-            CSR matrix, gathered on the client.
-        """
-        if not self._check_dask_queries(X):
-            return super().radius_neighbors_graph(X, radius, mode, sort_results)
-        _check_mode(mode)
-        sims, ind = self.radius_neighbors(X, radius, return_similarity=True)
-        if not isinstance(ind, np.ndarray):
-            import dask
-
-            sims, ind = dask.compute(sims, ind)
-        counts = np.array([len(i) for i in ind], dtype=np.intp)
-        indptr = np.concatenate([[0], np.cumsum(counts)])
-        flat_ind = np.concatenate(list(ind)) if len(ind) else np.empty(0, np.intp)
-        flat_sims = np.concatenate(list(sims)) if len(sims) else np.empty(0)
-        data = self._graph_values(flat_sims.astype(np.float64), mode)
-        return sparse.csr_matrix(
-            (data, flat_ind, indptr), shape=(len(ind), self.n_samples_fit_)
-        )
+        dtypes = [object] * (2 if return_distance else 1)
+        return self._search(X, "radius_neighbors", radius, finish, (), dtypes)
 
 
 SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(

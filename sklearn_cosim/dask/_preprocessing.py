@@ -84,9 +84,12 @@ class _DaskMomentsMixin:
         return X
 
     def _lazy(self, X, method):
+        """``method`` of the in-memory estimator on each row chunk, lazily."""
         check_is_fitted(self)
-        X = check_dask_array(X, n_features=self.n_features_in_)
-        n_out = self._n_features_out if method == "transform" else X.shape[1]
+        n_in, n_out = self.n_features_in_, self._n_features_out
+        if method == "inverse_transform":
+            n_in, n_out = n_out, n_in
+        X = check_dask_array(X, n_features=n_in)
         return X.map_blocks(
             _transform_block,
             self,
@@ -260,15 +263,7 @@ class Whitener(_DaskMomentsMixin, _Whitener):
             Data in the original space.
         """
         if is_dask_array(X):
-            check_is_fitted(self)
-            X = check_dask_array(X)
-            return X.map_blocks(
-                _transform_block,
-                self,
-                "inverse_transform",
-                dtype=X.dtype,
-                chunks=(X.chunks[0], (self.n_features_in_,)),
-            )
+            return self._lazy(X, "inverse_transform")
         return super().inverse_transform(X)
 
 

@@ -28,14 +28,13 @@ from sklearn_cosim.neighbors._hubness import (
     MutualProximityMeasure,
     _check_k,
     inner_product_moments,
+    moment_sums,
     reference_indices,
     similarity_moments,
 )
 from sklearn_cosim.neighbors._query_normalization import QueryNormalizedMeasure
 from sklearn_cosim.neighbors._search import kneighbors_search, radius_search
-from sklearn_cosim.utils._chunking import working_memory_bytes
 from sklearn_cosim.utils._moments import mean_std
-from sklearn_cosim.utils._tiles import TILE_COLUMNS, Moments
 
 #: Number of partial results merged by one task of a tree reduction.
 FAN_IN = 8
@@ -195,18 +194,9 @@ def merge_radius(parts):
 
 def moment_sums_task(measure, q, c, self_query, ref, stats):
     """Count, sum and sum of squares of each query's similarities over `c`."""
-    mask = None
-    if ref is not None:
-        mask = np.zeros(len(c), dtype=bool)
-        mask[ref] = True
-    reducer = Moments(
-        self_cols=np.arange(len(c)) if self_query else None, col_mask=mask
-    )
-    cols = working_memory_bytes() // (24 * max(len(q), 1))
-    cols = max(256, min(TILE_COLUMNS, cols))
     scorer = view(measure, *stats).scorer(q, c, whole(q), self_query=self_query)
     with limited_blas():
-        return reducer.block(scorer, whole(q), len(c), cols)
+        return moment_sums(scorer, whole(q), len(c), self_query, ref)
 
 
 def add(parts):
@@ -316,6 +306,9 @@ class ShardedCorpus:
 
     def __len__(self):
         return int(self.bounds[-1])
+
+    def block_sizes(self):
+        return np.diff(self.bounds)
 
     def self_blocks(self):
         return [QueryBlock(rows, i) for i, rows in enumerate(self.shards)]

@@ -153,17 +153,27 @@ def similarity_moments(measure, moments, scorer, q, c, qs, self_query, ref):
         mean, std = moments.mean_std(F, self_raw)
         a, b = form
         return a * mean + b, np.abs(a) * std
+    count, total, sq = moment_sums(scorer, qs, len(c), self_query, ref)
+    return mean_std(total, sq, count)
+
+
+def moment_sums(scorer, qs, n_corpus, self_query, ref):
+    """Count, sum and sum of squares of each block query's similarities.
+
+    One pass over the tiles of exact similarities against the `ref` rows of
+    the corpus (all when None), each fitted sample without itself when
+    `self_query`.
+    """
     mask = None
     if ref is not None:
-        mask = np.zeros(len(c), dtype=bool)
+        mask = np.zeros(n_corpus, dtype=bool)
         mask[ref] = True
     reducer = Moments(
-        self_cols=np.arange(len(c)) if self_query else None, col_mask=mask
+        self_cols=np.arange(n_corpus) if self_query else None, col_mask=mask
     )
-    cols = working_memory_bytes() // (24 * max(n_rows, 1))
+    cols = working_memory_bytes() // (24 * max(qs.stop - qs.start, 1))
     cols = max(256, min(TILE_COLUMNS, cols))
-    count, total, sq = reducer.block(scorer, qs, len(c), cols)
-    return mean_std(total, sq, count)
+    return reducer.block(scorer, qs, n_corpus, cols)
 
 
 # ----------------------------------------------------------------------------------
