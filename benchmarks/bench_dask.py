@@ -106,7 +106,7 @@ def main(argv=None):
     parser.add_argument("--n-features", type=int, default=384)
     parser.add_argument("--n-queries", type=int, default=1_000)
     parser.add_argument("--graph-samples", type=int, default=100_000)
-    parser.add_argument("--chunk-rows", type=int, default=125_000)
+    parser.add_argument("--chunk-rows", type=int, default=250_000)
     parser.add_argument("--graph-chunk-rows", type=int, default=50_000)
     parser.add_argument("--n-neighbors", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)

@@ -230,6 +230,12 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         import dask
 
         X = check_dask_array(X)
+        algorithm = getattr(self, "algorithm", "brute")  # the approximate backends
+        if algorithm not in ("brute", "auto"):
+            raise ValueError(
+                f"algorithm={algorithm!r} is not available on dask arrays yet: "
+                "each shard is searched exactly; use algorithm='brute'."
+            )
         base = check_metric(self.metric, self.metric_params)
         options = check_hubness_params(self.hubness, self.hubness_params)
         normalize, n_samples = check_query_normalize(self.query_normalize)
