@@ -241,7 +241,7 @@ class Whitener(_DaskMomentsMixin, _Whitener):
 
         Returns
         -------
-        X_tr : ndarray or dask.array.Array of shape (n_samples, n_components_)
+        X_tr : ndarray or dask.array.Array of shape (n_samples, `n_components_`)
             Whitened data (``n_features`` columns for ``method="zca"``), a
             dask array for a dask array.
         """
@@ -254,7 +254,7 @@ class Whitener(_DaskMomentsMixin, _Whitener):
 
         Parameters
         ----------
-        X : dask.array.Array or array-like of shape (n_samples, n_components_)
+        X : dask.array.Array or array-like of shape (n_samples, `n_components_`)
             Whitened data.
 
         Returns
