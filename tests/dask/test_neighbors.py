@@ -200,3 +200,16 @@ def test_bad_queries(client, data):
         SimilarityNeighbors(hubness="csls", hubness_params={"n_neighbors": 200}).fit(
             da.from_array(X, chunks=50)
         )
+
+
+@pytest.mark.parametrize("params", [{}, {"hubness": "dis_sim_local"}])
+def test_uneven_chunks_with_one_row_shards(client, params):
+    # a one-row shard has no neighbour of its own when it queries itself
+    X = np.random.default_rng(3).standard_normal((41, 6))
+    dX = da.from_array(X, chunks=((1, 20, 1, 19), (6,)))
+    est = SimilarityNeighbors(n_neighbors=4, **params).fit(dX)
+    ref = InMemory(n_neighbors=4, **params).fit(X)
+    sims, ind = est.kneighbors(return_similarity=True)
+    sims0, ind0 = ref.kneighbors(return_similarity=True)
+    assert_array_equal(ind.compute(), ind0)
+    assert_allclose(sims.compute(), sims0, rtol=1e-12)
