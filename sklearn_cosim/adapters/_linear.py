@@ -42,29 +42,38 @@ def _supcon(Z_hat, labels, temperature):
 
     ``L = mean_i -(1/|P(i)|) Σ_{p ∈ P(i)} log softmax_{a ≠ i}(s_ia / τ)_p`` over
     the anchors ``i`` with at least one positive; returns ``(L, ∂L/∂Z_hat)``.
+    Only the softmax is ``n × n``: the positives enter through class sums,
+    ``Σ_{p ∈ P(i)} ẑ_p = C_{y_i} - ẑ_i`` with ``C_c = Σ_{y_j = c} ẑ_j``.
     """
-    logits = (Z_hat @ Z_hat.T) / temperature
-    np.fill_diagonal(logits, -np.inf)
-    row_max = logits.max(axis=1, keepdims=True)
-    prob = np.exp(logits - row_max)  # 0 on the diagonal
-    denom = prob.sum(axis=1, keepdims=True)
-    prob /= denom
-    np.fill_diagonal(logits, 0.0)
-    positive = (labels[:, None] == labels[None, :]).astype(np.float64)
-    np.fill_diagonal(positive, 0.0)
-    n_pos = positive.sum(axis=1)
+    n = Z_hat.shape[0]
+    counts = np.bincount(labels)
+    n_pos = counts[labels] - 1.0
     valid = n_pos > 0
     n_valid = int(valid.sum())
     if n_valid == 0:
         return 0.0, np.zeros_like(Z_hat)
-    positive /= np.maximum(n_pos, 1.0)[:, None]
+    one_hot = sparse.csr_array(
+        (np.ones(n), (labels, np.arange(n))), shape=(counts.shape[0], n)
+    )
+    positives = (one_hot @ Z_hat)[labels] - Z_hat  # Σ_{p ∈ P(i)} ẑ_p
+    prob = Z_hat @ Z_hat.T
+    prob *= 1.0 / temperature
+    np.fill_diagonal(prob, -np.inf)
+    row_max = prob.max(axis=1, keepdims=True)
+    prob -= row_max
+    np.exp(prob, out=prob)  # 0 on the diagonal
+    denom = prob.sum(axis=1, keepdims=True)
+    weight = np.where(valid, 1.0 / (n_valid * temperature), 0.0)[:, None]
+    prob *= weight / denom  # ∂L/∂s_ij of the softmax part, 0 for invalid i
     log_denom = (np.log(denom) + row_max).ravel()
-    per_anchor = log_denom - np.einsum("ij,ij->i", positive, logits)
-    loss = float(per_anchor[valid].mean())
-    prob -= positive  # ∂ℓ_i/∂logit_ij
-    prob[~valid] = 0.0
-    prob /= n_valid * temperature
-    return loss, (prob + prob.T) @ Z_hat
+    w_pos = np.divide(1.0, n_pos, out=np.zeros(n), where=valid)
+    s_pos = np.einsum("ij,ij->i", Z_hat, positives) / temperature
+    loss = float(np.mean(log_denom[valid] - (w_pos * s_pos)[valid]))
+    grad = prob @ Z_hat
+    grad += prob.T @ Z_hat
+    # the positives' part is symmetric: both directions give (C_y - ẑ)/|P|
+    grad -= (2.0 * weight * w_pos[:, None]) * positives
+    return loss, grad
 
 
 def _cosent(s, y, temperature):
@@ -125,6 +134,23 @@ def _stratified_subsample(labels, size, rng):
         take = min(members.size, max(2, int(round(size * members.size / n))))
         keep.append(rng.choice(members, take, replace=False))
     return np.sort(np.concatenate(keep))
+
+
+def _covariance(data, means, labels):
+    """Pooled covariance of the rows of `data` about ``means[labels]``.
+
+    Dense data is centred before the product (no cancellation); sparse data
+    keeps its sparsity, and the float64 Gram matrix is corrected by the means.
+    """
+    n, n_groups = data.shape[0], means.shape[0]
+    if sparse.issparse(data):
+        counts = np.bincount(labels, minlength=n_groups)
+        gram = np.asarray(safe_sparse_dot(data.T, data, dense_output=True))
+        scatter = gram - (means.T * counts) @ means
+    else:
+        centred = data - means[labels]
+        scatter = centred.T @ centred
+    return scatter / max(n - n_groups, 1)
 
 
 class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -346,8 +372,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "norm_penalty": [Interval(Real, 0, None, closed="left")],
         "norm_target": [Interval(Real, 0, None, closed="neither"), None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "init": [StrOptions({"auto", "identity", "pca", "whitening"})],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "init": [StrOptions({"auto", "identity", "pca", "whitening", "lda"})],
         "solver": [StrOptions({"auto", "lbfgs", "adam"})],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -365,7 +391,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         temperature: float = 0.1,
         norm_penalty: float = 0.0,
         norm_target: float | None = None,
-        alpha: float = 1.0,
+        alpha: float | str = "auto",
         init: str = "auto",
         solver: str = "auto",
         batch_size: int = 512,
@@ -434,11 +460,9 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     # -- initial map ---------------------------------------------------------
 
-    def _initial_map(self, data, n_components):
+    def _initial_map(self, init, data, n_components, labels):
+        """``(mean, W0)`` of the named start (not "auto")."""
         d = data.shape[1]
-        init = self.init
-        if init == "auto":
-            init = "identity" if n_components == d else "pca"
         if init == "identity":
             if n_components != d:
                 raise ValueError(
@@ -447,21 +471,60 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                     "'whitening' for a low-rank map."
                 )
             return np.zeros(d), np.eye(d)
-        n = data.shape[0]
+        if init == "lda" and self._pairs():
+            raise ValueError(
+                "init='lda' needs class labels (loss='supcon'); with a pair loss "
+                "use init='identity', 'pca' or 'whitening'."
+            )
         mean = np.asarray(data.mean(axis=0)).ravel()
-        if sparse.issparse(data):  # float64 Gram, corrected by the mean
-            gram = np.asarray(safe_sparse_dot(data.T, data, dense_output=True))
-            cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
-        else:  # centred product: no cancellation
-            centred = data - mean
-            cov = centred.T @ centred / max(n - 1, 1)
+        cov = _covariance(data, mean[None, :], np.zeros(data.shape[0], dtype=int))
+        if init == "lda":
+            # whiten the within-class covariance, then take the leading
+            # principal directions there: Fisher's discriminants come first
+            counts = np.bincount(labels)
+            one_hot = sparse.csr_array(
+                (np.ones(labels.shape[0]), (labels, np.arange(labels.shape[0]))),
+                shape=(counts.shape[0], data.shape[0]),
+            )
+            means = np.asarray(safe_sparse_dot(one_hot, data, dense_output=True))
+            means /= np.maximum(counts, 1)[:, None]
+            within, rotation = linalg.eigh(_covariance(data, means, labels))
+            floor = 1e-6 * within[-1] if within[-1] > 0 else 1.0
+            axes = rotation / np.sqrt(np.maximum(within, floor))
+            if n_components == d:  # the symmetric Sw^(-1/2): no arbitrary rotation
+                return mean, axes @ rotation.T
+            cov = axes.T @ cov @ axes
         eigvals, eigvecs = linalg.eigh(cov, subset_by_index=(d - n_components, d - 1))
         eigvals, eigvecs = eigvals[::-1], eigvecs[:, ::-1]
+        if init == "lda":
+            return mean, (axes @ eigvecs).T
         W0 = eigvecs.T.copy()
         if init == "whitening":
             floor = 1e-6 * eigvals[0] if eigvals[0] > 0 else 1.0
             W0 /= np.sqrt(np.maximum(eigvals, floor))[:, None]
         return mean, W0
+
+    def _start(self, data, n_components, target, sub):
+        """The initial map; ``init="auto"`` keeps the candidate of lowest objective.
+
+        The candidates are the identity (full rank) or PCA (low rank) and,
+        for class labels, ``"lda"``, all computed from `data` (and the class
+        labels `target`); their objectives are compared on the rows `sub`.
+        """
+        d = data.shape[1]
+        if self.init != "auto":
+            return self.init, *self._initial_map(self.init, data, n_components, target)
+        names = ["identity" if n_components == d else "pca"]
+        if self._pairs():
+            return names[0], *self._initial_map(names[0], data, n_components, None)
+        names.append("lda")
+        best = None
+        for name in names:
+            mean, W0 = self._initial_map(name, data, n_components, target)
+            value = self._objective(W0, W0, mean, data[sub], target[sub])[0]
+            if best is None or value < best[0]:
+                best = (value, name, mean, W0)
+        return best[1:]
 
     # -- objective -----------------------------------------------------------
 
@@ -507,8 +570,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             grad_W = self._backprop(X, mean, Z_hat, norms, grad_Z_hat, grad_n)
         scale = np.sum(W0**2)
         diff = W - W0
-        decay = self.alpha * float(np.sum(diff**2)) / scale
-        grad_W += 2 * self.alpha * diff / scale
+        decay = self.alpha_ * float(np.sum(diff**2)) / scale
+        grad_W += 2 * self.alpha_ * diff / scale
         return loss + penalty + decay, grad_W
 
     # -- fit -----------------------------------------------------------------
@@ -568,19 +631,31 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 f"n_components must be an int in [1, {d}] (the embedding "
                 f"dimension) or None, got {self.n_components!r}."
             )
-        mean, W0 = self._initial_map(data, n_components)
-        solver = self.solver
+        # AIC's optimism of a mean log-loss is (parameters / samples): moving
+        # W by its own size costs that much
+        self.alpha_ = (
+            n_components * d / X.shape[0] if self.alpha == "auto" else self.alpha
+        )
+        rng = check_random_state(self.random_state)
+        sub = slice(None)
         large = not self._pairs() and X.shape[0] > _FULL_BATCH_MAX
+        if large:  # full-batch work (the start, L-BFGS) on a subsample
+            sub = _stratified_subsample(target, _FULL_BATCH_MAX, rng)
+        init, mean, W0 = self._start(data, n_components, target, sub)
+        solver = self.solver
         if solver == "auto":
             solver = "lbfgs+adam" if large else "lbfgs"
-        progress(f"{solver} on {X.shape[0]} x {X.shape[1]}, k={n_components}")
+        progress(
+            f"{solver} on {X.shape[0]} x {X.shape[1]}, k={n_components}, "
+            f"init={init!r}, alpha={self.alpha_:.3g}"
+        )
         if solver == "lbfgs":
             W, curve, n_iter = self._fit_lbfgs(W0, mean, X, target, progress)
         elif solver == "adam":
-            W, curve, n_iter = self._fit_adam(W0, W0, mean, X, target, progress)
+            W, curve, n_iter = self._fit_adam(
+                W0, W0, mean, X, target, progress, rng=rng
+            )
         else:  # L-BFGS on a stratified subsample, then minibatches of all
-            rng = check_random_state(self.random_state)
-            sub = _stratified_subsample(target, _FULL_BATCH_MAX, rng)
             W, curve, n_iter = self._fit_lbfgs(W0, mean, X[sub], target[sub], progress)
             W, curve_adam, n_adam = self._fit_adam(
                 W0, W, mean, X, target, progress, rng=rng
@@ -590,6 +665,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         progress(f"done after {n_iter} iterations, loss {curve[-1]:.6g}")
         self.n_components_ = n_components
         self.mean_ = mean
+        self.init_ = init
         self.initial_components_ = W0
         self.components_ = W
         self.effective_solver_ = solver
@@ -614,9 +690,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         )
         return w.reshape(shape), curve, n_iter
 
-    def _fit_adam(self, W0, W_start, mean, X, target, progress, rng=None):
-        if rng is None:
-            rng = check_random_state(self.random_state)
+    def _fit_adam(self, W0, W_start, mean, X, target, progress, rng):
         W = W_start.copy()
         state = {}
         n = X.shape[0]
