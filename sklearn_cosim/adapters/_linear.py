@@ -56,21 +56,31 @@ def _supcon(Z_hat, labels, temperature):
         (np.ones(n), (labels, np.arange(n))), shape=(counts.shape[0], n)
     )
     positives = (one_hot @ Z_hat)[labels] - Z_hat  # Σ_{p ∈ P(i)} ẑ_p
-    prob = Z_hat @ Z_hat.T
-    prob *= 1.0 / temperature
-    np.fill_diagonal(prob, -np.inf)
-    row_max = prob.max(axis=1, keepdims=True)
-    prob -= row_max
-    np.exp(prob, out=prob)  # 0 on the diagonal
-    denom = prob.sum(axis=1, keepdims=True)
+    # E = exp((s_ij - shift)/τ), symmetric, 0 on the diagonal; cosines are at
+    # most 1, so shift = 1 cannot overflow (the row maximum when 2/τ could
+    # underflow a whole row)
+    E = (Z_hat * (1.0 / temperature)) @ Z_hat.T
+    np.fill_diagonal(E, -np.inf)
+    shift = (
+        E.max(axis=1, keepdims=True)
+        if temperature < 2.0 / 300
+        else np.full((n, 1), 1.0 / temperature)
+    )
+    E -= shift
+    np.exp(E, out=E)
+    denom = E.sum(axis=1, keepdims=True)
+    log_denom = (np.log(denom) + shift).ravel()
+    # ∂L/∂s_ij = c_i E_ij (softmax part) with c_i = 1/(n_valid τ denom_i),
+    # 0 for anchors without positives; E is symmetric, so the gradient
+    # Σ_j (c_i + c_j) E_ij ẑ_j takes one product, E [ẑ, c ẑ]
     weight = np.where(valid, 1.0 / (n_valid * temperature), 0.0)[:, None]
-    prob *= weight / denom  # ∂L/∂s_ij of the softmax part, 0 for invalid i
-    log_denom = (np.log(denom) + row_max).ravel()
+    c = weight / denom
+    k = Z_hat.shape[1]
+    both = E @ np.hstack([Z_hat, c * Z_hat])
+    grad = c * both[:, :k] + both[:, k:]
     w_pos = np.divide(1.0, n_pos, out=np.zeros(n), where=valid)
     s_pos = np.einsum("ij,ij->i", Z_hat, positives) / temperature
     loss = float(np.mean(log_denom[valid] - (w_pos * s_pos)[valid]))
-    grad = prob @ Z_hat
-    grad += prob.T @ Z_hat
     # the positives' part is symmetric: both directions give (C_y - ẑ)/|P|
     grad -= (2.0 * weight * w_pos[:, None]) * positives
     return loss, grad
@@ -397,7 +407,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         batch_size: int = 512,
         learning_rate_init: float = 1e-2,
         max_iter: int = 100,
-        tol: float = 1e-5,
+        tol: float = 1e-3,
         random_state: RandomStateLike = None,
         verbose: int = 0,
     ) -> None:
