@@ -235,18 +235,31 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Target norm ``t > 0`` of the second form of the penalty; None uses
         the variance of the log-norms, which does not depend on the scale.
 
-    alpha : float, default=1.0
+    alpha : float or "auto", default="auto"
         Weight ``α >= 0`` of the decay towards the initial map; it keeps small
-        training sets from overfitting.
+        training sets from overfitting. ``"auto"``: ``α = k d / n`` with ``k``
+        the number of components, ``d`` the embedding dimension and ``n`` the
+        number of training samples (pairs for the pair losses) -- the
+        parameters per sample, which is Akaike's estimate of how much a mean
+        log-loss fitted with ``k d`` free parameters flatters itself: moving
+        ``W`` by its own size costs that much. The value used is `alpha_`.
 
-    init : {"auto", "identity", "pca", "whitening"}, default="auto"
+    init : {"auto", "identity", "pca", "whitening", "lda"}, default="auto"
         Initial map ``W_0``. ``"identity"`` (needs ``n_components = d``; no
         centring), ``"pca"`` (the leading principal directions, centred),
         ``"whitening"`` (PCA whitening: directions divided by the square
         root of their variance, which is floored at ``1e-6`` times the
-        largest). ``"auto"``: ``"identity"`` when ``n_components`` is None or
-        ``d``, else ``"pca"``. With ``"pca"`` and ``"whitening"``, `mean_` is
-        the training mean and the map is applied to centred data.
+        largest), ``"lda"`` (class labels only: unit variance within the
+        classes -- the symmetric inverse square root of the pooled
+        within-class covariance ``S_w`` at full rank, else the leading
+        solutions of ``S_t v = λ S_w v``, Fisher's discriminants first;
+        ``S_w``'s eigenvalues are floored like whitening's). ``"auto"``:
+        ``"identity"`` when ``n_components`` is None or ``d``, else
+        ``"pca"``; for ``loss="supcon"``, ``"lda"`` instead when the
+        objective is lower there (compared on the subsample of
+        ``"lbfgs+adam"`` for large data). Except for ``"identity"``, `mean_`
+        is the training mean and the map is applied to centred data. The
+        start used is `init_`.
 
     solver : {"auto", "lbfgs", "adam"}, default="auto"
         ``"lbfgs"``: scipy's L-BFGS on the full training set.
@@ -272,10 +285,14 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     max_iter : int, default=100
         Maximum number of L-BFGS iterations, and of epochs for Adam.
 
-    tol : float, default=1e-5
+    tol : float, default=1e-3
         L-BFGS stops when the relative decrease of the loss in one iteration
         or the largest gradient entry is below `tol`; Adam when the epoch
         loss has not improved by more than ``tol`` (relative) for 5 epochs.
+        The default, a change of a few thousandths of a nat in a loss of a
+        few nats, is roughly the sampling error of a mean loss over ``10⁴`` to
+        ``10⁵`` samples: smaller steps on the training objective are mostly
+        noise for held-out data.
 
     random_state : int, RandomState instance or None, default=None
         Shuffling of the minibatches and the subsample of
@@ -295,6 +312,12 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     initial_components_ : ndarray of shape (n_components, d)
         The initial map ``W_0``.
+
+    init_ : {"identity", "pca", "whitening", "lda"}
+        The start used (`init` with ``"auto"`` resolved).
+
+    alpha_ : float
+        The decay weight used (`alpha` with ``"auto"`` resolved).
 
     n_components_ : int
         The resolved number of components.
@@ -487,7 +510,12 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 "use init='identity', 'pca' or 'whitening'."
             )
         mean = np.asarray(data.mean(axis=0)).ravel()
-        cov = _covariance(data, mean[None, :], np.zeros(data.shape[0], dtype=int))
+        # second moments of data / scale: no overflow or underflow; the
+        # eigenvectors do not change, whitening scales by 1/scale
+        scale = float(abs(data).max()) if data.shape[0] else 0.0
+        scale = scale if 0 < scale < np.inf else 1.0
+        data = data * (1.0 / scale)
+        cov = _covariance(data, mean[None, :] / scale, np.zeros(data.shape[0], int))
         if init == "lda":
             # whiten the within-class covariance, then take the leading
             # principal directions there: Fisher's discriminants come first
@@ -502,16 +530,16 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             floor = 1e-6 * within[-1] if within[-1] > 0 else 1.0
             axes = rotation / np.sqrt(np.maximum(within, floor))
             if n_components == d:  # the symmetric Sw^(-1/2): no arbitrary rotation
-                return mean, axes @ rotation.T
+                return mean, axes @ rotation.T / scale
             cov = axes.T @ cov @ axes
         eigvals, eigvecs = linalg.eigh(cov, subset_by_index=(d - n_components, d - 1))
         eigvals, eigvecs = eigvals[::-1], eigvecs[:, ::-1]
         if init == "lda":
-            return mean, (axes @ eigvecs).T
+            return mean, (axes @ eigvecs).T / scale
         W0 = eigvecs.T.copy()
         if init == "whitening":
             floor = 1e-6 * eigvals[0] if eigvals[0] > 0 else 1.0
-            W0 /= np.sqrt(np.maximum(eigvals, floor))[:, None]
+            W0 /= np.sqrt(np.maximum(eigvals, floor))[:, None] * scale
         return mean, W0
 
     def _start(self, data, n_components, target, sub):
