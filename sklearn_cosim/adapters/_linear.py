@@ -548,21 +548,25 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         The candidates are the identity (full rank) or PCA (low rank) and,
         for class labels, ``"lda"``, all computed from `data` (and the class
         labels `target`); their objectives are compared on the rows `sub`.
+        Returns ``(init, mean, W0, start)``, ``start`` the objective and
+        gradient at ``W0`` on those rows (None when not computed).
         """
         d = data.shape[1]
         if self.init != "auto":
-            return self.init, *self._initial_map(self.init, data, n_components, target)
+            mean, W0 = self._initial_map(self.init, data, n_components, target)
+            return self.init, mean, W0, None
         names = ["identity" if n_components == d else "pca"]
         if self._pairs():
-            return names[0], *self._initial_map(names[0], data, n_components, None)
+            mean, W0 = self._initial_map(names[0], data, n_components, None)
+            return names[0], mean, W0, None
         names.append("lda")
         best = None
         for name in names:
             mean, W0 = self._initial_map(name, data, n_components, target)
-            value = self._objective(W0, W0, mean, data[sub], target[sub])[0]
-            if best is None or value < best[0]:
-                best = (value, name, mean, W0)
-        return best[1:]
+            value = self._objective(W0, W0, mean, data[sub], target[sub])
+            if best is None or value[0] < best[3][0]:
+                best = (name, mean, W0, value)
+        return best
 
     # -- objective -----------------------------------------------------------
 
@@ -679,7 +683,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         large = not self._pairs() and X.shape[0] > _FULL_BATCH_MAX
         if large:  # full-batch work (the start, L-BFGS) on a subsample
             sub = _stratified_subsample(target, _FULL_BATCH_MAX, rng)
-        init, mean, W0 = self._start(data, n_components, target, sub)
+        # the objective at the start, on the rows L-BFGS begins with
+        init, mean, W0, start = self._start(data, n_components, target, sub)
         solver = self.solver
         if solver == "auto":
             solver = "lbfgs+adam" if large else "lbfgs"
@@ -688,13 +693,15 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             f"init={init!r}, alpha={self.alpha_:.3g}"
         )
         if solver == "lbfgs":
-            W, curve, n_iter = self._fit_lbfgs(W0, mean, X, target, progress)
+            W, curve, n_iter = self._fit_lbfgs(W0, mean, X, target, progress, start)
         elif solver == "adam":
             W, curve, n_iter = self._fit_adam(
                 W0, W0, mean, X, target, progress, rng=rng
             )
         else:  # L-BFGS on a stratified subsample, then minibatches of all
-            W, curve, n_iter = self._fit_lbfgs(W0, mean, X[sub], target[sub], progress)
+            W, curve, n_iter = self._fit_lbfgs(
+                W0, mean, X[sub], target[sub], progress, start
+            )
             W, curve_adam, n_adam = self._fit_adam(
                 W0, W, mean, X, target, progress, rng=rng
             )
@@ -711,7 +718,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self.loss_curve_ = curve
         return self
 
-    def _fit_lbfgs(self, W0, mean, X, target, progress):
+    def _fit_lbfgs(self, W0, mean, X, target, progress, start=None):
         shape = W0.shape
 
         def fun(w):
@@ -721,6 +728,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         w, curve, n_iter = lbfgs(
             fun,
             W0.ravel(),
+            start=None if start is None else (start[0], start[1].ravel()),
             max_iter=self.max_iter,
             tol=self.tol,
             progress=progress,

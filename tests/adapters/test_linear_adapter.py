@@ -269,6 +269,14 @@ def test_lbfgs_evaluates_the_start_once():
     assert_allclose(x, [1.0, 1.0], atol=1e-6)
     assert curve[0] == 13.0 and n_iter >= 1
     assert sum(np.array_equal(c, x0) for c in calls) == 1
+    calls.clear()  # a start the caller already has is not evaluated again
+    again = lbfgs(
+        fun, x0, max_iter=20, tol=1e-10, progress=_Progress("test", 0),
+        start=fun(x0),
+    )  # fmt: skip
+    assert_allclose(again[0], x)
+    assert again[1][0] == 13.0
+    assert sum(np.array_equal(c, x0) for c in calls) == 1
 
 
 @pytest.mark.parametrize("norm_target", [None, 3.0])
