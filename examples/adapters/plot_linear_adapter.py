@@ -46,9 +46,11 @@ X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.5, random_state=0, stratify=y
 )
 
-# ``alpha`` (default 1.0) pulls the adapter towards its PCA start; it keeps
-# the local neighbourhoods that k-NN relies on from being traded for tight
-# classes. Choose it by cross-validation on your data.
+# ``alpha`` pulls the adapter towards its start (PCA or, when the contrastive
+# objective is lower there, Fisher's discriminant directions); it keeps the
+# local neighbourhoods that k-NN relies on from being traded for tight
+# classes. Its default, ``"auto"``, is the number of parameters per training
+# sample; cross-validation can refine it on your data.
 adapter = {"n_components": 40, "max_iter": 50}
 maps = {
     "raw": None,

@@ -163,6 +163,13 @@ def _covariance(data, means, labels):
     return scatter / max(n - n_groups, 1)
 
 
+def _nearest_neighbour_agreement(Z_hat, labels):
+    """Fraction of rows whose most cosine-similar other row has their label."""
+    similarity = Z_hat @ Z_hat.T
+    np.fill_diagonal(similarity, -np.inf)
+    return float(np.mean(labels[similarity.argmax(axis=1)] == labels))
+
+
 class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     r"""Linear map of frozen embeddings, trained for the cosine similarity.
 
@@ -255,8 +262,9 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         solutions of ``S_t v = λ S_w v``, Fisher's discriminants first;
         ``S_w``'s eigenvalues are floored like whitening's). ``"auto"``:
         ``"identity"`` when ``n_components`` is None or ``d``, else
-        ``"pca"``; for ``loss="supcon"``, ``"lda"`` instead when the
-        objective is lower there (compared on the subsample of
+        ``"pca"``; for ``loss="supcon"``, ``"lda"`` instead when more
+        training samples have their label on their cosine nearest neighbour
+        there (leave-one-out 1-NN accuracy, on the subsample of
         ``"lbfgs+adam"`` for large data). Except for ``"identity"``, `mean_`
         is the training mean and the map is applied to centred data. The
         start used is `init_`.
@@ -543,30 +551,29 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         return mean, W0
 
     def _start(self, data, n_components, target, sub):
-        """The initial map; ``init="auto"`` keeps the candidate of lowest objective.
+        """The initial map; ``init="auto"`` keeps the candidate whose cosine
+        nearest neighbours share the label most often.
 
         The candidates are the identity (full rank) or PCA (low rank) and,
         for class labels, ``"lda"``, all computed from `data` (and the class
-        labels `target`); their objectives are compared on the rows `sub`.
-        Returns ``(init, mean, W0, start)``, ``start`` the objective and
-        gradient at ``W0`` on those rows (None when not computed).
+        labels `target`); they are compared by leave-one-out 1-NN accuracy on
+        the rows `sub`, ties kept by the first. Returns ``(init, mean, W0)``.
         """
         d = data.shape[1]
         if self.init != "auto":
-            mean, W0 = self._initial_map(self.init, data, n_components, target)
-            return self.init, mean, W0, None
+            return self.init, *self._initial_map(self.init, data, n_components, target)
         names = ["identity" if n_components == d else "pca"]
         if self._pairs():
-            mean, W0 = self._initial_map(names[0], data, n_components, None)
-            return names[0], mean, W0, None
+            return names[0], *self._initial_map(names[0], data, n_components, None)
         names.append("lda")
         best = None
         for name in names:
             mean, W0 = self._initial_map(name, data, n_components, target)
-            value = self._objective(W0, W0, mean, data[sub], target[sub])
-            if best is None or value[0] < best[3][0]:
-                best = (name, mean, W0, value)
-        return best
+            Z_hat = self._embed(W0, mean, data[sub])[0]
+            agreement = _nearest_neighbour_agreement(Z_hat, target[sub])
+            if best is None or agreement > best[0]:
+                best = (agreement, name, mean, W0)
+        return best[1:]
 
     # -- objective -----------------------------------------------------------
 
@@ -683,8 +690,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         large = not self._pairs() and X.shape[0] > _FULL_BATCH_MAX
         if large:  # full-batch work (the start, L-BFGS) on a subsample
             sub = _stratified_subsample(target, _FULL_BATCH_MAX, rng)
-        # the objective at the start, on the rows L-BFGS begins with
-        init, mean, W0, start = self._start(data, n_components, target, sub)
+        init, mean, W0 = self._start(data, n_components, target, sub)
         solver = self.solver
         if solver == "auto":
             solver = "lbfgs+adam" if large else "lbfgs"
@@ -693,15 +699,13 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             f"init={init!r}, alpha={self.alpha_:.3g}"
         )
         if solver == "lbfgs":
-            W, curve, n_iter = self._fit_lbfgs(W0, mean, X, target, progress, start)
+            W, curve, n_iter = self._fit_lbfgs(W0, mean, X, target, progress)
         elif solver == "adam":
             W, curve, n_iter = self._fit_adam(
                 W0, W0, mean, X, target, progress, rng=rng
             )
         else:  # L-BFGS on a stratified subsample, then minibatches of all
-            W, curve, n_iter = self._fit_lbfgs(
-                W0, mean, X[sub], target[sub], progress, start
-            )
+            W, curve, n_iter = self._fit_lbfgs(W0, mean, X[sub], target[sub], progress)
             W, curve_adam, n_adam = self._fit_adam(
                 W0, W, mean, X, target, progress, rng=rng
             )
@@ -718,7 +722,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self.loss_curve_ = curve
         return self
 
-    def _fit_lbfgs(self, W0, mean, X, target, progress, start=None):
+    def _fit_lbfgs(self, W0, mean, X, target, progress):
         shape = W0.shape
 
         def fun(w):
@@ -728,7 +732,6 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         w, curve, n_iter = lbfgs(
             fun,
             W0.ravel(),
-            start=None if start is None else (start[0], start[1].ravel()),
             max_iter=self.max_iter,
             tol=self.tol,
             progress=progress,

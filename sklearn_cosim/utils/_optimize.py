@@ -48,11 +48,8 @@ class _Progress:
             )
 
 
-def lbfgs(fun, x0, *, max_iter, tol, progress, every=1, start=None):
+def lbfgs(fun, x0, *, max_iter, tol, progress, every=1):
     """Minimise ``fun(x) -> (loss, grad)`` with scipy's L-BFGS-B from `x0`.
-
-    `start` is ``fun(x0)`` when the caller has it already; `x0` is evaluated
-    once either way.
 
     Stops after `max_iter` iterations or when the relative decrease of the loss
     in one iteration, or the largest gradient entry, is below `tol`. Returns
@@ -61,7 +58,7 @@ def lbfgs(fun, x0, *, max_iter, tol, progress, every=1, start=None):
     """
     best = {"x": np.array(x0, dtype=np.float64), "f": None}
     x0 = best["x"].copy()
-    start = fun(x0) if start is None else start
+    start = fun(x0)
     f0 = float(start[0])
 
     def cached(x):  # scipy evaluates x0 first: reuse the value above
