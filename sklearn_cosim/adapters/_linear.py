@@ -52,10 +52,7 @@ def _supcon(Z_hat, labels, temperature):
     n_valid = int(valid.sum())
     if n_valid == 0:
         return 0.0, np.zeros_like(Z_hat)
-    one_hot = sparse.csr_array(
-        (np.ones(n), (labels, np.arange(n))), shape=(counts.shape[0], n)
-    )
-    positives = (one_hot @ Z_hat)[labels] - Z_hat  # Σ_{p ∈ P(i)} ẑ_p
+    positives = _class_sums(Z_hat, labels)[labels] - Z_hat  # Σ_{p ∈ P(i)} ẑ_p
     # E = exp((s_ij - shift)/τ), symmetric, 0 on the diagonal; cosines are at
     # most 1, so shift = 1 cannot overflow (the row maximum when 2/τ could
     # underflow a whole row)
@@ -144,6 +141,15 @@ def _stratified_subsample(labels, size, rng):
         take = min(members.size, max(2, int(round(size * members.size / n))))
         keep.append(rng.choice(members, take, replace=False))
     return np.sort(np.concatenate(keep))
+
+
+def _class_sums(data, labels):
+    """Dense ``(n_classes, d)`` sums of the rows of `data` per label."""
+    n = labels.shape[0]
+    one_hot = sparse.csr_array(
+        (np.ones(n), (labels, np.arange(n))), shape=(labels.max() + 1, n)
+    )
+    return np.asarray(safe_sparse_dot(one_hot, data, dense_output=True))
 
 
 def _covariance(data, means, labels):
@@ -527,13 +533,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if init == "lda":
             # whiten the within-class covariance, then take the leading
             # principal directions there: Fisher's discriminants come first
-            counts = np.bincount(labels)
-            one_hot = sparse.csr_array(
-                (np.ones(labels.shape[0]), (labels, np.arange(labels.shape[0]))),
-                shape=(counts.shape[0], data.shape[0]),
-            )
-            means = np.asarray(safe_sparse_dot(one_hot, data, dense_output=True))
-            means /= np.maximum(counts, 1)[:, None]
+            means = _class_sums(data, labels)
+            means /= np.maximum(np.bincount(labels), 1)[:, None]
             within, rotation = linalg.eigh(_covariance(data, means, labels))
             floor = 1e-6 * within[-1] if within[-1] > 0 else 1.0
             axes = rotation / np.sqrt(np.maximum(within, floor))
