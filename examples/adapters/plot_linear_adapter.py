@@ -125,7 +125,9 @@ plt.show()
 # Cosine on raw vectors is dominated by the directions of largest variance. If
 # the classes differ only along quiet directions, it is close to chance, and
 # so is NCA's start (its softmax over squared distances is swamped by the loud
-# directions); the adapter's cosine objective finds the quiet directions.
+# directions). The adapter's automatic start notices that Fisher's
+# discriminant directions give far better nearest neighbours here, starts from
+# them, and its cosine objective refines the map.
 from sklearn.neighbors import KNeighborsClassifier
 
 rng = np.random.default_rng(0)
@@ -149,3 +151,4 @@ adapted = cosine_knn.fit(fitted.transform(Z_train), l_train).score(
     fitted.transform(Z_test), l_test
 )
 print(f"raw cosine {raw:.3f}   NCA (Euclidean) {nca_score:.3f}   adapter {adapted:.3f}")
+print(f"the adapter started from init_={fitted.init_!r}, alpha_={fitted.alpha_:.3g}")
