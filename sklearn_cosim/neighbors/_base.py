@@ -13,6 +13,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.metrics._registry import CarriesMeasures
 from sklearn_cosim.metrics.pairwise import check_metric
+from sklearn_cosim.neighbors._approximate import (
+    ALGORITHMS,
+    IndexNeighbours,
+    approximate_kneighbors,
+    build_index,
+    check_algorithm_params,
+    resolve_algorithm,
+)
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
 from sklearn_cosim.neighbors._query_normalization import fit_measure
 from sklearn_cosim.neighbors._search import kneighbors_search, radius_search
@@ -32,7 +40,33 @@ _COMMON_CONSTRAINTS = {
     "hubness_params": [dict, None],
     "query_normalize": ["boolean", Interval(Integral, 2, None, closed="left")],
     "verbose": ["verbose"],
+    "algorithm": [StrOptions(set(ALGORITHMS))],
+    "algorithm_params": [dict, None],
 }
+
+_ALGORITHM_DOC = """\
+algorithm : {"brute", "faiss", "hnswlib", "auto"}, default="brute"
+        How :meth:`kneighbors` (and the neighbourhood statistics of
+        hubness reduction) find neighbours. ``"brute"``: the exact engine.
+        ``"faiss"`` and ``"hnswlib"``: an approximate index of the measure's
+        inner-product form (the base measure's with hubness reduction,
+        cosine's for ``"wrd"``) proposes candidates and the exact engine
+        re-ranks them, so similarities are exact and only the recall is
+        approximate (``pip install "sklearn_cosim[ann]"``). ``"auto"``:
+        exact below 200,000 fitted samples, else faiss (or hnswlib, or
+        exact, whichever is installed). :meth:`radius_neighbors` is always
+        exact. See :ref:`large_corpora`.
+
+    algorithm_params : dict, default=None
+        Parameters of the approximate index. ``"faiss"``: ``index`` (an
+        ``index_factory`` string, default ``"IVF{nlist},Flat"`` with ``nlist``
+        a power of two near ``4 sqrt(n_samples)``), ``nprobe`` (default
+        ``max(8, nlist / 32)``), ``efSearch`` (HNSW, default 64);
+        ``"hnswlib"``: ``M`` (16), ``ef_construction`` (200), ``ef`` (64);
+        both: ``n_candidates`` re-ranked per query (default
+        ``max(4 n_neighbors, 40)``). ``nprobe``, ``efSearch``, ``ef`` and
+        ``n_candidates`` are read at search time: ``set_params`` changes
+        them on a fitted estimator without rebuilding the index."""
 
 _HUBNESS_DOC = """\
 hubness : {"csls", "mutual_proximity", "local_scaling", "nicdm", \
@@ -131,20 +165,38 @@ class SimilarityNeighborsMixin(CarriesMeasures):
                 f"metric={measure.name!r} does not accept sparse input; convert "
                 "X to a dense array or choose a measure that accepts it."
             )
+        algorithm = resolve_algorithm(self.algorithm, X.shape[0])
+        params = check_algorithm_params(self.algorithm, self.algorithm_params)
         self._corpus = measure.prepare(X)
+        hubness = getattr(self, "hubness", None)
+        self._index = build_index(
+            algorithm,
+            params,
+            measure,
+            self._corpus,
+            n_jobs=self.n_jobs,
+            verbose=getattr(self, "verbose", 0),
+        )
         self._measure = fit_measure(
             measure,
             self._corpus,
-            hubness=getattr(self, "hubness", None),
+            hubness=hubness,
             hubness_params=getattr(self, "hubness_params", None),
             query_normalize=getattr(self, "query_normalize", False),
             n_jobs=self.n_jobs,
             verbose=getattr(self, "verbose", 0),
+            neighbours=self._index_neighbours(self._index, params),
         )
         self.n_samples_fit_ = X.shape[0]
         self.effective_metric_ = measure.name
         self.effective_metric_params_ = measure.params
         return self
+
+    def _index_neighbours(self, index, params):
+        """The approximate k-NN graph of the fitted rows, or None (exact)."""
+        if index is None:
+            return None
+        return IndexNeighbours(index, params, n_jobs=self.n_jobs)
 
     @property
     def _fit_X(self):
@@ -169,6 +221,18 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         queries, self_query = self._prepare_queries(X)
         n_neighbors = self.n_neighbors if n_neighbors is None else n_neighbors
         n_neighbors = _check_n_neighbors(n_neighbors, self.n_samples_fit_ - self_query)
+        if getattr(self, "_index", None) is not None:
+            return approximate_kneighbors(
+                self._measure,
+                queries,
+                self._corpus,
+                n_neighbors,
+                self_query=self_query,
+                index=self._index,
+                params=check_algorithm_params(self.algorithm, self.algorithm_params),
+                n_jobs=self.n_jobs,
+                verbose=getattr(self, "verbose", 0),
+            )
         return kneighbors_search(
             self._measure,
             queries,
