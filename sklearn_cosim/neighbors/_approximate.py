@@ -284,10 +284,16 @@ class ApproximateIndex:
         return self
 
     # -- searching --------------------------------------------------------------------
-    def search(self, q, qs, n_candidates, params, n_jobs=None):
-        """Candidate corpus rows of queries `qs`: ints, -1 where none."""
+    def search(self, q, qs, n_candidates, params, n_jobs=None, n_needed=1):
+        """Candidate corpus rows of queries `qs`: ints, -1 where none.
+
+        An IVF index probes more lists for queries with fewer than
+        `n_needed` candidates.
+        """
         n_candidates = min(n_candidates, self.n_samples)
-        return self._search(self.query_vectors(q, qs), n_candidates, params, n_jobs)
+        n_needed = min(n_needed, n_candidates)
+        F = self.query_vectors(q, qs)
+        return self._search(F, n_candidates, params, n_jobs, n_needed)
 
 
 def _row_norms(V):
@@ -335,7 +341,7 @@ class FaissIndex(ApproximateIndex):
             ) from None
         if not index.is_trained:
             nlist = _nlist(string)
-            size = min(n, max(64 * nlist, 10_000))
+            size = min(n, max(40 * nlist, 10_000))
             rng = np.random.default_rng(0)
             sample = np.sort(rng.choice(n, size=size, replace=False))
             try:
@@ -351,7 +357,7 @@ class FaissIndex(ApproximateIndex):
     def _add(self, V, sl, n_jobs):
         self.index.add(V)
 
-    def _search(self, F, n_candidates, params, n_jobs):
+    def _search(self, F, n_candidates, params, n_jobs, n_needed):
         faiss = import_backend("faiss")
         space = faiss.ParameterSpace()
         for key in ("nprobe", "efSearch"):
@@ -370,6 +376,15 @@ class FaissIndex(ApproximateIndex):
                     f"{self.index_string!r}; drop it."
                 ) from None
         _, ind = self.index.search(F, n_candidates)
+        nlist = _nlist(self.index_string)
+        nprobe = params.get("nprobe") or default_nprobe(nlist)
+        short = np.flatnonzero((ind >= 0).sum(axis=1) < n_needed)
+        while short.size and nlist and nprobe < nlist:
+            # the probed lists hold too few rows for these queries: probe more
+            nprobe = min(2 * nprobe, nlist)
+            space.set_index_parameter(self.index, "nprobe", nprobe)
+            ind[short] = self.index.search(F[short], n_candidates)[1]
+            short = short[(ind[short] >= 0).sum(axis=1) < n_needed]
         return ind
 
     def __getstate__(self):
@@ -413,7 +428,7 @@ class HnswlibIndex(ApproximateIndex):
             V, np.arange(sl.start, sl.stop), num_threads=_threads(n_jobs)
         )
 
-    def _search(self, F, n_candidates, params, n_jobs):
+    def _search(self, F, n_candidates, params, n_jobs, n_needed):
         self.index.set_ef(max(params.get("ef", 64), n_candidates))
         labels, _ = self.index.knn_query(
             F, k=n_candidates, num_threads=_threads(n_jobs)
@@ -608,13 +623,14 @@ def approximate_kneighbors(
     """
     qs = slice(0, len(q)) if qs is None else qs
     n_cand = n_candidates_for(params, k, measure) + bool(self_query)
+    n_needed = max(k, _hubness_k(measure)) + bool(self_query)
     n_q = qs.stop - qs.start
     sims = np.empty((n_q, k))
     ind = np.empty((n_q, k), dtype=np.intp)
     began = time.perf_counter()
     for lo in range(qs.start, qs.stop, _BLOCK):
         bs = slice(lo, min(lo + _BLOCK, qs.stop))
-        cand = index.search(q, bs, n_cand, params, n_jobs)
+        cand = index.search(q, bs, n_cand, params, n_jobs, n_needed)
         block = with_neighbours(measure, _CandidateNeighbours(cand, bs))
         scorer = block.scorer(q, c, bs, self_query=self_query)
         self_rows = np.arange(bs.start, bs.stop) if self_query else None
@@ -748,19 +764,23 @@ def approximate_recall(
     }
 
 
-def _knob(estimator):
-    """The search knob that trades speed for recall, and its current value."""
+def _knobs(estimator, k):
+    """The search knobs that trade speed for recall: ``(name, default, low, high)``.
+
+    The backend's own knob first, then ``n_candidates``.
+    """
     index = estimator._index
-    params = dict(estimator.algorithm_params or {})
-    k_cand = params.get("n_candidates")
+    knobs = []
     if isinstance(index, FaissIndex):
         nlist = _nlist(index.index_string)
         if nlist:
-            return "nprobe", params.get("nprobe", default_nprobe(nlist)), nlist
-        if "HNSW" in index.index_string:
-            return "efSearch", params.get("efSearch", 64), None
-        return "n_candidates", k_cand, None
-    return "ef", params.get("ef", 64), None
+            knobs.append(("nprobe", default_nprobe(nlist), 1, nlist))
+        elif "HNSW" in index.index_string:
+            knobs.append(("efSearch", 64, k, None))
+    else:
+        knobs.append(("ef", 64, k, None))
+    knobs.append(("n_candidates", max(4 * k, 40), k, estimator.n_samples_fit_))
+    return knobs
 
 
 def tune_approximate_search(
@@ -775,11 +795,14 @@ def tune_approximate_search(
 ) -> dict:
     """Raise a fitted estimator's search knobs until recall@k reaches a target.
 
-    Doubles the backend's knob (faiss IVF ``nprobe``, faiss HNSW
-    ``efSearch``, hnswlib ``ef``; ``n_candidates`` once the knob cannot
-    grow, e.g. every list probed) and measures recall@k against the exact
-    engine (:func:`approximate_recall`) after each step. The knobs are set
-    with ``set_params(algorithm_params=...)``: nothing is rebuilt.
+    Below the target, doubles the backend's knob (faiss IVF ``nprobe``,
+    faiss HNSW ``efSearch``, hnswlib ``ef``; then ``n_candidates`` once the
+    knob cannot grow, e.g. every list probed) until the target is reached;
+    above it, halves the knob and then ``n_candidates`` while the target
+    still holds (the fastest setting found). Recall@k is measured against
+    the exact engine (:func:`approximate_recall`) after each step. The
+    knobs are set with ``set_params(algorithm_params=...)``: nothing is
+    rebuilt.
 
     Parameters
     ----------
@@ -801,7 +824,7 @@ def tune_approximate_search(
         Queries sampled (seeded) from `X`.
 
     max_steps : int, default=10
-        Doublings tried at most.
+        Settings tried at most (besides the current one).
 
     random_state : int, default=0
         Seed of the sample.
@@ -838,23 +861,44 @@ def tune_approximate_search(
     queries = _sample_queries(estimator, X, n_queries, random_state)
     exact_ind, exact_s = _exact(estimator, queries, n_neighbors)
     history = []
-    params = dict(estimator.algorithm_params or {})
-    for _ in range(max_steps + 1):
+
+    def measure(params):
         estimator.set_params(algorithm_params=params)
         recall, approx_s = _recall_once(estimator, queries, exact_ind, n_neighbors)
-        speedup = exact_s / max(approx_s, 1e-12)
-        history.append((dict(params), recall, speedup))
-        if recall >= target_recall:
-            break
-        key, value, limit = _knob(estimator)
-        if key != "n_candidates" and (limit is None or value < limit):
-            params[key] = value * 2 if limit is None else min(value * 2, limit)
-        else:
-            current = n_candidates_for(params, n_neighbors, estimator._measure)
-            params["n_candidates"] = 2 * current
-    params, recall, speedup = history[-1]
+        history.append((dict(params), recall, exact_s / max(approx_s, 1e-12)))
+        return recall >= target_recall
+
+    params = dict(estimator.algorithm_params or {})
+    knobs = _knobs(estimator, n_neighbors)
+    best = params if measure(params) else None
+    steps = 0
+    if best is not None:  # lower each knob while the target holds
+        for key, default, low, _ in knobs:
+            while steps < max_steps:
+                value = best.get(key, default) // 2
+                if value < low:
+                    break
+                steps += 1
+                trial = {**best, key: value}
+                if not measure(trial):
+                    break
+                best = trial
+    else:  # raise the backend's knob, then the candidates
+        for key, default, _, high in knobs:
+            while steps < max_steps and best is None:
+                value = params.get(key, default) * 2
+                if high is not None and params.get(key, default) >= high:
+                    break
+                params = {**params, key: value if high is None else min(value, high)}
+                steps += 1
+                if measure(params):
+                    best = params
+    chosen = best if best is not None else params
+    estimator.set_params(algorithm_params=chosen)
+    entry = next(h for h in reversed(history) if h[0] == chosen)
+    history_params, recall, speedup = entry
     return {
-        "algorithm_params": params,
+        "algorithm_params": history_params,
         "recall": recall,
         "speedup": speedup,
         "reached": recall >= target_recall,
