@@ -26,6 +26,7 @@ nothing is cached on the rows or on the measure.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import mmap
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -158,7 +159,7 @@ def operand_rows(
     bias_max = float(np.abs(bias).max()) if bias is not None and len(bias) else 0.0
     E_low = None
     if measure.low_precision and not sparse.issparse(E) and E.dtype == np.float64:
-        E_low = E.astype(np.float32)
+        E_low = E.astype(np.float32)  # lazy when E is (ScaledRows)
     return measure.rows_class(
         X=X,
         norms=norms,
@@ -169,6 +170,83 @@ def operand_rows(
         bias_max=bias_max,
         **extra,
     )
+
+
+def is_memory_mapped(X: Matrix) -> bool:
+    """Whether `X` is a view of a memory-mapped file (``np.load(mmap_mode=...)``)."""
+    while X is not None:
+        if isinstance(X, (np.memmap, mmap.mmap)):
+            return True
+        X = getattr(X, "base", None)
+    return False
+
+
+class ScaledRows:
+    """Rows of `X` times per-row factors, computed when sliced, never stored.
+
+    The corpus operand of a memory-mapped corpus (:func:`scaled_operand`):
+    each tile of the engine scales its rows of the file, so fitting adds no
+    second full-size array to the file's pages. Slicing gives the same
+    values, bit for bit, as slicing ``scale_rows(X, factors, dtype)``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The rows (a view of the file).
+
+    factors : ndarray of shape (n_samples,)
+        One factor per row, in float64.
+
+    dtype : dtype
+        The dtype of the scaled rows.
+    """
+
+    ndim = 2
+
+    def __init__(self, X: np.ndarray, factors: np.ndarray, dtype: DTypeLike) -> None:
+        self.X = X
+        self.factors = np.asarray(factors, dtype=np.float64)
+        self.dtype = np.dtype(dtype)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """The shape of `X`."""
+        return self.X.shape
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def __getitem__(self, idx):
+        return scale_rows(self.X[idx], self.factors[idx], dtype=self.dtype)
+
+    def astype(self, dtype: DTypeLike) -> "ScaledRows":
+        """The same rows scaled into `dtype` (still computed when sliced)."""
+        return ScaledRows(self.X, self.factors, dtype)
+
+
+def scaled_operand(X: Matrix, factors: np.ndarray) -> "Matrix | ScaledRows":
+    """``factors[:, None] * X`` in X's dtype: stored, or :class:`ScaledRows`.
+
+    A memory-mapped corpus gets the lazy :class:`ScaledRows` (its tiles are
+    scaled as the engine reads them); rows in memory get the stored array,
+    which the engine reads without a pass per tile.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The rows.
+
+    factors : ndarray of shape (n_samples,)
+        The factor of each row.
+
+    Returns
+    -------
+    E : {ndarray, sparse matrix, ScaledRows}
+        The scaled rows.
+    """
+    if not sparse.issparse(X) and is_memory_mapped(X):
+        return ScaledRows(X, factors, X.dtype)
+    return scale_rows(X, factors)
 
 
 def col(values: np.ndarray, idx: slice | np.ndarray, dtype: DTypeLike) -> np.ndarray:

@@ -18,11 +18,11 @@ from sklearn_cosim.metrics._base import (
     SimilarityMeasure,
     col,
     operand_rows,
+    scaled_operand,
 )
 from sklearn_cosim.utils._linalg import (
     inverse_or_zero,
     row_norms64,
-    scale_rows,
     sq_norms64,
     unit_rows,
 )
@@ -85,7 +85,7 @@ class _UnitOperands:
 
     def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
-        return operand_rows(self, X, norms, unit_rows(X, norms))
+        return operand_rows(self, X, norms, scaled_operand(X, inverse_or_zero(norms)))
 
     def operand(self, rows: Rows, idx: slice | np.ndarray, side: str) -> Matrix:
         return rows.E[idx]
@@ -194,9 +194,8 @@ class WRDMeasure(_UnitOperands, SimilarityMeasure):
 
     def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
-        return operand_rows(
-            self, X, norms, unit_rows(X, norms), norms_dtype=norms.astype(X.dtype)
-        )
+        E = scaled_operand(X, inverse_or_zero(norms))
+        return operand_rows(self, X, norms, E, norms_dtype=norms.astype(X.dtype))
 
     def similarity(
         self,
@@ -275,7 +274,7 @@ class ScaledCosineMeasure(_UnitQueries):
         alpha = self.params["alpha"]
         norms = row_norms64(X)
         check_magnitude(self, norms, X.dtype, 1)
-        E = scale_rows(X, self.corpus_factors(norms))
+        E = scaled_operand(X, self.corpus_factors(norms))
         bias = ((1.0 - alpha) * norms).astype(X.dtype)
         return operand_rows(self, X, norms, E, bias)
 
@@ -336,7 +335,7 @@ class RadialCosineMeasure(_UnitQueries):
     def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)
         check_magnitude(self, self._weights(norms), X.dtype, 1)
-        E = scale_rows(X, self.corpus_factors(norms))
+        E = scaled_operand(X, self.corpus_factors(norms))
         return operand_rows(self, X, norms, E)
 
     def corpus_factors(self, norms: np.ndarray) -> np.ndarray:

@@ -28,10 +28,10 @@ from sklearn_cosim.utils._linalg import (
     gemm,
     inverse_or_zero,
     pair_dots,
+    pow2_rows,
     product_error_factor,
     row_norms64,
     scale_rows,
-    unit_rows,
 )
 from sklearn_cosim.utils._threads import map_row_chunks
 from sklearn_cosim.utils._typing import Matrix
@@ -179,10 +179,13 @@ class SoftCosineMeasure(SimilarityMeasure):
 
     def prepare(self, X: Matrix) -> Rows:
         S = self._S_in(X)
-        # The soft cosine does not change when a row is scaled: work on the
-        # unit rows, so that x'Sx and x'Sy neither overflow nor underflow for
-        # rows whose squares leave the dtype's range.
-        X = unit_rows(X, row_norms64(X))
+        # The soft cosine does not change when a row is scaled: work on rows
+        # scaled by powers of two to a largest entry in [0.5, 1), so that x'Sx
+        # and x'Sy neither overflow nor underflow for rows whose squares leave
+        # the dtype's range. The scaling is exact and idempotent: preparing
+        # the prepared rows again (a saved index, partial_fit) gives them
+        # bit for bit.
+        X = pow2_rows(X)
         norms = row_norms64(X)
         s_max = abs_max(S)
         s_norms = self._soft_norms(self._soft_sq_norms(X, S), norms, s_max)
@@ -203,10 +206,10 @@ class SoftCosineMeasure(SimilarityMeasure):
 
     def prepare_queries(self, X: Matrix) -> Rows:
         # a block's scorer gets the soft norms of its queries from its own
-        # (Q S)'; no corpus term index, no corpus operand. Unit rows, as in
+        # (Q S)'; no corpus term index, no corpus operand. Rows scaled as in
         # prepare: the soft cosine does not depend on the rows' scale.
         S = self._S_in(X)
-        X = unit_rows(X, row_norms64(X))
+        X = pow2_rows(X)
         return SoftRows(X=X, norms=row_norms64(X), S=S, s_max=abs_max(S))
 
     def _S_in(self, X):

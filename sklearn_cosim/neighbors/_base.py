@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_cosim.metrics._base import SimilarityMeasure
-from sklearn_cosim.metrics._registry import CarriesMeasures
+from sklearn_cosim.metrics._registry import REGISTRY, CarriesMeasures
 from sklearn_cosim.metrics.pairwise import check_metric
 from sklearn_cosim.neighbors._approximate import (
     ALGORITHMS,
@@ -22,7 +22,10 @@ from sklearn_cosim.neighbors._approximate import (
     resolve_algorithm,
 )
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
-from sklearn_cosim.neighbors._query_normalization import fit_measure
+from sklearn_cosim.neighbors._query_normalization import (
+    QueryNormalizedMeasure,
+    fit_measure,
+)
 from sklearn_cosim.neighbors._search import kneighbors_search, radius_search
 from sklearn_cosim.utils._chunking import working_memory_bytes
 from sklearn_cosim.utils._param_validation import Interval, StrOptions
@@ -160,15 +163,11 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         X = validate_data(self, X, accept_sparse="csr", dtype=_DTYPES)
         effective_n_jobs(self.n_jobs)  # refuses n_jobs=0 before any work
         measure = check_metric(self.metric, self.metric_params)
-        if sparse.issparse(X) and not measure.accepts_sparse:
-            raise ValueError(
-                f"metric={measure.name!r} does not accept sparse input; convert "
-                "X to a dense array or choose a measure that accepts it."
-            )
+        _check_sparse(measure, X)
         algorithm = resolve_algorithm(self.algorithm, X.shape[0])
         params = check_algorithm_params(self.algorithm, self.algorithm_params)
+        self._base_measure = measure
         self._corpus = measure.prepare(X)
-        hubness = getattr(self, "hubness", None)
         self._index = build_index(
             algorithm,
             params,
@@ -177,20 +176,76 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             n_jobs=self.n_jobs,
             verbose=getattr(self, "verbose", 0),
         )
+        self._fit_statistics()
+        self.effective_metric_ = measure.name
+        self.effective_metric_params_ = measure.params
+        return self
+
+    def _partial_fit(self, X):
+        """Add the rows of `X` to the index; the first call fits.
+
+        The rows are validated and prepared alone, handed to
+        :meth:`_add_rows`, and the statistics that depend on every fitted
+        row (hubness reduction, query normalisation) are recomputed, so the
+        result equals one ``fit`` on all the rows seen.
+        """
+        if not hasattr(self, "_corpus"):
+            return self._fit(X)
+        check_no_datetime(X)
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csr", dtype=self._fit_X.dtype
+        )
+        _check_sparse(self._base_measure, X)
+        self._add_rows(self._base_measure.prepare(X))
+        self._fit_statistics()
+        return self
+
+    def _add_rows(self, rows):
+        """Append prepared rows to the index (the hook of every backend).
+
+        `rows` are the base measure's prepared new rows (already checked).
+        The exact engine re-prepares the stacked rows: derived arrays (unit
+        rows, float32 copies, soft cosine's term index) are row-wise or
+        corpus-wide, and re-preparing makes them bitwise those of one
+        ``fit`` on all rows. An approximate index gets the new rows through
+        its backend's ``add`` (nothing is rebuilt).
+        """
+        n_before = len(self._corpus)
+        stacked = _stack(self._corpus.X, rows.X)
+        self._corpus = self._base_measure.prepare(stacked)
+        if self._index is not None:
+            self._index.add(self._corpus, n_before, n_jobs=self.n_jobs)
+
+    def _fit_statistics(self):
+        """Fit the statistics of every fitted row into the measure."""
+        params = check_algorithm_params(self.algorithm, self.algorithm_params)
         self._measure = fit_measure(
-            measure,
+            self._base_measure,
             self._corpus,
-            hubness=hubness,
+            hubness=getattr(self, "hubness", None),
             hubness_params=getattr(self, "hubness_params", None),
             query_normalize=getattr(self, "query_normalize", False),
             n_jobs=self.n_jobs,
             verbose=getattr(self, "verbose", 0),
             neighbours=self._index_neighbours(self._index, params),
         )
-        self.n_samples_fit_ = X.shape[0]
-        self.effective_metric_ = measure.name
-        self.effective_metric_params_ = measure.params
-        return self
+        self.n_samples_fit_ = len(self._corpus)
+
+    # -- saved indexes ----------------------------------------------------------
+    def __getstate__(self):
+        # the prepared rows hold derived arrays (unit rows, float32 copies...)
+        # as large as the data: keep the data once and prepare again on load
+        state = super().__getstate__()
+        if "_corpus" in state:
+            state = dict(state)
+            state["_corpus_data"] = state.pop("_corpus").X
+        return state
+
+    def __setstate__(self, state):
+        if "_corpus_data" in state:
+            state = dict(state)
+            state["_corpus"] = state["_base_measure"].prepare(state.pop("_corpus_data"))
+        super().__setstate__(state)
 
     def _index_neighbours(self, index, params):
         """The approximate k-NN graph of the fitted rows, or None (exact)."""
@@ -211,11 +266,70 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=self._fit_X.dtype
         )
-        if sparse.issparse(X) and not self._measure.accepts_sparse:
-            raise ValueError(
-                f"metric={self._measure.name!r} does not accept sparse input."
-            )
+        _check_sparse(self._measure, X)
         return self._measure.prepare_queries(X), False
+
+    def to_inner_product(self, X: MatrixLike | None = None) -> np.ndarray:
+        """Vectors whose inner products rank as the fitted similarity.
+
+        With ``F = to_inner_product(Q)`` and ``G = to_inner_product()``, the
+        inner products ``F @ G.T`` rank the fitted samples for each query
+        exactly as the fitted measure does (hubness reduction by CSLS or
+        DisSim-local included), so any inner-product index (faiss
+        ``IndexFlatIP``, hnswlib ``space="ip"``, a vector database) serves
+        the neighbours chosen here. Values differ from the similarities by
+        an increasing map per query; query normalisation does not change
+        the ranking and is left out.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), \
+                default=None
+            Queries to map. If None, the fitted samples are mapped (the
+            corpus side).
+
+        Returns
+        -------
+        vectors : {ndarray, sparse matrix} of shape (n_rows, n_dims)
+            The mapped rows in the fitted dtype; ``n_dims`` is `n_features`,
+            or one more where the corpus side carries a per-sample term
+            (ones on the query side). Sparse input gives CSR.
+
+        Raises
+        ------
+        ValueError
+            If the fitted measure has no inner-product form (``"wrd"``, a
+            callable, mutual proximity, local scaling, NICDM); the message
+            names the measures that have one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_cosim.neighbors import SimilarityNeighbors
+        >>> X = np.array([[3.0, 4.0], [1.0, 0.0], [0.0, 2.0]])
+        >>> nn = SimilarityNeighbors(n_neighbors=2, metric="euclidean").fit(X)
+        >>> G = nn.to_inner_product()  # [c, -|c|^2 / 2]
+        >>> F = nn.to_inner_product([[1.0, 1.0]])  # [q, 1]
+        >>> np.argsort(-(F @ G.T), axis=1)[:, :2]
+        array([[1, 2]])
+        >>> nn.kneighbors([[1.0, 1.0]], return_distance=False)
+        array([[1, 2]])
+        """
+        queries, self_query = self._prepare_queries(X)
+        measure = self._measure
+        if isinstance(measure, QueryNormalizedMeasure):
+            measure = measure.inner  # z-scores keep each query's ranking
+        if not measure.inner_product_form:
+            raise ValueError(
+                f"{_describe(measure)} has no inner-product form, so no vectors "
+                "rank as it does. Measures with one: "
+                f"{', '.join(_inner_product_measures())}; hubness reduction keeps "
+                "it with 'dis_sim_local', and with 'csls' on cosine, dot, "
+                "sqeuclidean, scaled_cosine and soft_cosine."
+            )
+        side = "corpus" if self_query else "query"
+        vectors = measure.to_inner_product(queries, side)
+        return vectors.astype(self._out_dtype(), copy=False)
 
     def _kneighbors_similarity(self, X, n_neighbors):
         queries, self_query = self._prepare_queries(X)
@@ -475,6 +589,31 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         return sparse.csr_matrix(
             (data, flat_ind, indptr), shape=(len(ind), self.n_samples_fit_)
         )
+
+
+def _stack(A, B):
+    """Rows of `A` then rows of `B` (CSR if sparse), in `A`'s dtype."""
+    if sparse.issparse(A):
+        return sparse.vstack([A, B], format="csr", dtype=A.dtype)
+    return np.concatenate([A, B.astype(A.dtype, copy=False)])
+
+
+def _check_sparse(measure, X):
+    if sparse.issparse(X) and not measure.accepts_sparse:
+        raise ValueError(
+            f"metric={measure.name!r} does not accept sparse input; convert "
+            "X to a dense array or choose a measure that accepts it."
+        )
+
+
+def _describe(measure):
+    method = getattr(measure, "method", None)
+    text = f"metric={measure.name!r}"
+    return text if method is None else f"hubness={method!r} on {text}"
+
+
+def _inner_product_measures():
+    return sorted(name for name, m in REGISTRY.items() if m.inner_product_form)
 
 
 def _check_mode(mode):

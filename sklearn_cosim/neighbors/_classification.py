@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    check_array,
     check_consistent_length,
     check_is_fitted,
     validate_data,
@@ -33,6 +34,29 @@ from sklearn_cosim.neighbors._weights import (
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 from sklearn_cosim.utils.validation import check_no_datetime
+
+
+def _check_classes(classes, n_outputs, outputs_2d):
+    """The sorted unique classes of each output (a list)."""
+    per_output = list(classes) if outputs_2d else [classes]
+    if len(per_output) != n_outputs:
+        raise ValueError(
+            f"classes gives {len(per_output)} output(s) but y has {n_outputs}; "
+            "pass one array of classes per output."
+        )
+    return [np.unique(np.asarray(cls)) for cls in per_output]
+
+
+def _encode(labels, classes):
+    """Positions of `labels` in the sorted `classes` (ValueError if absent)."""
+    where = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
+    unknown = classes[where] != labels
+    if np.any(unknown):
+        raise ValueError(
+            f"y contains labels not in classes: {np.unique(labels[unknown])!r}; "
+            "pass every possible label in classes on the first call."
+        )
+    return where
 
 
 class SimilarityKNeighborsClassifier(
@@ -183,6 +207,90 @@ class SimilarityKNeighborsClassifier(
         self.classes_ = classes if self.outputs_2d_ else classes[0]
         self._y = encoded
         check_weights(self.weights, self._measure)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None
+    ) -> "SimilarityKNeighborsClassifier":
+        """Add training samples and their labels (the first call fits).
+
+        As scikit-learn's incremental classifiers, the first call needs
+        `classes`, every label `y` can ever take: they are the columns of
+        :meth:`predict_proba` from the start. With ``classes`` the labels of
+        all the samples, the result equals one :meth:`fit` on every sample
+        added so far; statistics of every fitted sample (`hubness`,
+        `query_normalize`) are computed again, which costs a search of the
+        whole index.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples to add.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their labels, each among `classes`.
+
+        classes : array-like of shape (n_classes,) or list of such arrays, \
+                default=None
+            Every possible label (one array per output when `y` is 2-D).
+            Required on the first call; later calls may omit it or repeat
+            the same classes.
+
+        Returns
+        -------
+        self : object
+            The classifier, fitted on all samples added so far.
+        """
+        first = not hasattr(self, "_corpus")
+        if first and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every "
+                "label y can take, e.g. classes=np.unique(y_all)."
+            )
+        if first:
+            # y alone first: the feature names are set when `_fit` validates X
+            y = validate_data(self, y=y, multi_output=True)
+        else:
+            y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        check_classification_targets(y)
+        check_no_datetime(X)
+        check_consistent_length(X, y)  # before the index changes
+        y2 = y[:, None] if y.ndim == 1 else y
+        if first:
+            outputs_2d = y.ndim == 2 and y.shape[1] > 1
+            wanted = _check_classes(classes, y2.shape[1], outputs_2d)
+        else:
+            outputs_2d = self.outputs_2d_
+            have = self.classes_ if outputs_2d else [self.classes_]
+            if classes is not None:
+                wanted = _check_classes(classes, y2.shape[1], outputs_2d)
+                if len(wanted) != len(have) or any(
+                    not np.array_equal(a, b) for a, b in zip(wanted, have)
+                ):
+                    raise ValueError(
+                        "classes differ from those of the first call to "
+                        f"partial_fit ({self.classes_!r}); pass the same classes "
+                        "or none."
+                    )
+            wanted = have
+        if y2.shape[1] != len(wanted):
+            raise ValueError(
+                f"y has {y2.shape[1]} output(s) but classes gives {len(wanted)}; "
+                "pass one array of classes per output."
+            )
+        encoded = np.empty(y2.shape, dtype=np.intp)
+        for k, cls in enumerate(wanted):
+            encoded[:, k] = _encode(y2[:, k], cls)
+        if first:
+            self._fit(X)
+            self.outputs_2d_ = outputs_2d
+            self.classes_ = wanted if outputs_2d else wanted[0]
+            self._y = encoded
+            check_weights(self.weights, self._measure)
+        else:
+            self._partial_fit(X)
+            self._y = np.concatenate([self._y, encoded])
         return self
 
     def predict_proba(

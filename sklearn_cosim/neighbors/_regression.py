@@ -9,6 +9,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import (
+    check_array,
     check_consistent_length,
     check_is_fitted,
     validate_data,
@@ -30,6 +31,12 @@ from sklearn_cosim.neighbors._weights import (
 from sklearn_cosim.utils._param_validation import Interval, StrOptions, _fit_context
 from sklearn_cosim.utils._typing import ArrayLike, MatrixLike, MetricLike
 from sklearn_cosim.utils.validation import check_no_datetime
+
+
+def _check_targets(X, y):
+    check_no_datetime(X)
+    check_no_datetime(y, "y")
+    return np.asarray(y, dtype=np.float64)
 
 
 class SimilarityKNeighborsRegressor(
@@ -150,12 +157,51 @@ class SimilarityKNeighborsRegressor(
         # y alone first: validating X here too, then again in `_fit`, would
         # reset the feature names to those of the converted array (none).
         y = validate_data(self, y=y, multi_output=True, y_numeric=True)
-        check_no_datetime(X)
-        check_no_datetime(y, "y")
+        y = _check_targets(X, y)
         self._fit(X)  # validates X; sets n_features_in_ and feature_names_in_
         check_consistent_length(self._fit_X, y)
-        self._y = np.asarray(y, dtype=np.float64)
+        self._y = y
         check_weights(self.weights, self._measure)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike
+    ) -> "SimilarityKNeighborsRegressor":
+        """Add training samples and their targets (the first call fits).
+
+        The result equals one :meth:`fit` on every sample added so far;
+        statistics of every fitted sample (`hubness`, `query_normalize`)
+        are computed again, which costs a search of the whole index.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples to add.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their targets, with the fitted number of outputs.
+
+        Returns
+        -------
+        self : object
+            The regressor, fitted on all samples added so far.
+        """
+        if not hasattr(self, "_corpus"):
+            return self.fit(X, y)
+        # not validate_data(self, y=y): without X it would drop the fitted
+        # feature names
+        y = _check_targets(X, check_array(y, ensure_2d=False, input_name="y"))
+        if y.shape[1:] != self._y.shape[1:]:
+            raise ValueError(
+                f"y has {y.shape[1] if y.ndim == 2 else 1} output(s) but the "
+                f"regressor was fitted with "
+                f"{self._y.shape[1] if self._y.ndim == 2 else 1}; pass targets of "
+                "the same shape."
+            )
+        check_consistent_length(X, y)  # before the index changes
+        self._partial_fit(X)
+        self._y = np.concatenate([self._y, y])
         return self
 
     def predict(self, X: MatrixLike | None = None) -> np.ndarray:

@@ -162,6 +162,35 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         check_no_datetime(X)
         return self._fit(X)
 
+    @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike | None = None
+    ) -> "SimilarityNeighbors":
+        """Add samples to the index (the first call fits).
+
+        The result equals one :meth:`fit` on every sample added so far, in
+        order: the new rows get the indices that follow the fitted ones.
+        The fitted rows are copied once into a larger array (``O(n d)``),
+        and statistics of every fitted sample (`hubness`,
+        `query_normalize`) are computed again, which costs a search of the
+        whole index.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples to add, with the fitted number of features; converted
+            to the fitted dtype.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The estimator, fitted on all samples added so far.
+        """
+        return self._partial_fit(X)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True

@@ -172,6 +172,29 @@ def pow2_scale(value):
     return float(np.ldexp(1.0, -int(np.frexp(value)[1])))
 
 
+def pow2_rows(X):
+    """`X` with each row times a power of two that puts its largest |entry| in [0.5, 1).
+
+    Exact (barring underflow) and idempotent: applied to its own output it
+    changes no bit, so rows prepared from prepared rows are the same rows.
+    Zero rows stay zero.
+    """
+    if sparse.issparse(X):
+        X = sparse.csr_matrix(X, copy=True)
+        top = np.asarray(abs(X).max(axis=1).todense()).ravel()
+        shift = -np.frexp(top)[1]
+        X.data = np.ldexp(X.data, np.repeat(shift, np.diff(X.indptr)))
+        return X
+    n, d = X.shape
+    out = np.empty((n, d), dtype=X.dtype)
+    step = max(1, CHUNK_VALUES // max(d, 1))
+    for start in range(0, n, step):
+        rows = slice(start, start + step)
+        shift = -np.frexp(np.abs(X[rows]).max(axis=1, initial=0.0))[1]
+        np.ldexp(X[rows], shift[:, None], out=out[rows])
+    return out
+
+
 def abs_max(X):
     """Largest absolute value of a dense or sparse array (0 if empty)."""
     data = X.data if sparse.issparse(X) else X

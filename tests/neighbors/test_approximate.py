@@ -362,3 +362,37 @@ def test_too_few_candidates_fall_back_to_every_row(data):
         np.linalg.norm(Q, axis=1)[:, None] * np.linalg.norm(Cd[ind], axis=2)
     )
     assert_allclose(sims, cos, rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_partial_fit_adds_rows_to_the_index(data, backend):
+    C, Q, _ = data
+    algorithm, params = BACKENDS[backend]
+    nn = SimilarityNeighbors(
+        n_neighbors=K, hubness="csls", algorithm=algorithm, algorithm_params=params
+    )
+    nn.partial_fit(C[:2000])
+    index = nn._index
+    nn.partial_fit(C[2000:])
+    assert nn._index is index and nn._index.n_samples == len(C) == nn.n_samples_fit_
+    exact = SimilarityNeighbors(n_neighbors=K, hubness="csls").fit(C)
+    ind = nn.kneighbors(Q)[1]
+    assert _recall(ind, exact.kneighbors(Q)[1]) >= 0.95
+    assert (ind >= 2000).any()  # the added rows are found
+    # the graph statistics were recomputed on every row, from the index
+    assert _recall(nn.kneighbors()[1], exact.kneighbors()[1]) >= 0.95
+
+
+def test_partial_fit_with_exhaustive_knobs_equals_one_fit(data):
+    C, Q, _ = data
+    C = C[:900]
+    grown = SimilarityNeighbors(
+        n_neighbors=K, algorithm="faiss", algorithm_params=EXHAUSTIVE, metric="dot"
+    )
+    for part in np.array_split(C, 3):
+        grown.partial_fit(part)
+    exact = SimilarityNeighbors(n_neighbors=K, metric="dot").fit(C)
+    s, i = grown.kneighbors(Q, return_similarity=True)
+    es, ei = exact.kneighbors(Q, return_similarity=True)
+    assert_array_equal(i, ei)
+    assert_allclose(s, es, rtol=1e-12)
