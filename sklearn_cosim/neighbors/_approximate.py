@@ -23,7 +23,6 @@ at every search, so ``set_params`` changes them without rebuilding.
 
 import math
 import re
-import sys
 import time
 from numbers import Integral
 from typing import Any
@@ -35,6 +34,7 @@ from sklearn_cosim.metrics._measures import CallableMeasure, CosineMeasure
 from sklearn_cosim.neighbors._hubness import HubnessMeasure
 from sklearn_cosim.neighbors._query_normalization import QueryNormalizedMeasure
 from sklearn_cosim.neighbors._search import kneighbors_search
+from sklearn_cosim.utils._progress import Progress
 from sklearn_cosim.utils._typing import MatrixLike
 
 #: Corpus size from which ``algorithm="auto"`` searches approximately.
@@ -269,17 +269,12 @@ class ApproximateIndex:
     def add(self, corpus, start, n_jobs=None, verbose=0):
         """Add corpus rows ``start:`` (they get their corpus indices)."""
         stop = len(corpus)
-        began = time.perf_counter()
-        for lo in range(start, stop, _ADD_CHUNK):
+        starts = range(start, stop, _ADD_CHUNK)
+        progress = Progress(len(starts), f"{self.backend} index", verbose)
+        for lo in starts:
             sl = slice(lo, min(lo + _ADD_CHUNK, stop))
             self._add(self.corpus_vectors(corpus, sl), sl, n_jobs)
-            if verbose:
-                elapsed = time.perf_counter() - began
-                print(
-                    f"[{self.backend}] indexed {sl.stop:,} / {stop:,} rows "
-                    f"({elapsed:.1f} s)",
-                    file=sys.stderr,
-                )
+            progress.update()
         self.n_samples = stop
         return self
 
@@ -627,8 +622,9 @@ def approximate_kneighbors(
     n_q = qs.stop - qs.start
     sims = np.empty((n_q, k))
     ind = np.empty((n_q, k), dtype=np.intp)
-    began = time.perf_counter()
-    for lo in range(qs.start, qs.stop, _BLOCK):
+    starts = range(qs.start, qs.stop, _BLOCK)
+    progress = Progress(len(starts), f"{index.backend} kneighbors", verbose)
+    for lo in starts:
         bs = slice(lo, min(lo + _BLOCK, qs.stop))
         cand = index.search(q, bs, n_cand, params, n_jobs, n_needed)
         block = with_neighbours(measure, _CandidateNeighbours(cand, bs))
@@ -636,13 +632,7 @@ def approximate_kneighbors(
         self_rows = np.arange(bs.start, bs.stop) if self_query else None
         out = slice(bs.start - qs.start, bs.stop - qs.start)
         sims[out], ind[out] = _top_k(scorer.pair_similarity, cand, k, self_rows, len(c))
-        if verbose:
-            elapsed = time.perf_counter() - began
-            print(
-                f"[{index.backend}] searched {bs.stop - qs.start:,} / {n_q:,} "
-                f"queries ({elapsed:.1f} s)",
-                file=sys.stderr,
-            )
+        progress.update()
     return sims, ind
 
 
