@@ -152,7 +152,7 @@ def main(argv=None):
         params = make_params(n)
         raw, raw_build = timed(lambda: Raw(algorithm, params, C))
         for mname in args.measures.split(","):
-            row = run_one(
+            tuned, row = run_one(
                 bname,
                 mname,
                 algorithm,
@@ -171,7 +171,7 @@ def main(argv=None):
             print(" | ".join(row), flush=True)
             if mname == "cosine" and bname == "faiss-IVF" and not args.no_graph:
                 est = SimilarityNeighbors(
-                    n_neighbors=k, algorithm=algorithm, algorithm_params=dict(params)
+                    n_neighbors=k, algorithm=algorithm, algorithm_params=tuned
                 ).fit(C)
                 rows.append(graph_row(est, C, k, args.graph_sample))
         raw = None
@@ -253,7 +253,7 @@ def run_one(
     if ours_recall < 0.95 or speedup < 10:
         failures.append(f"{bname}/{mname}: recall {ours_recall:.3f}, {speedup:.1f}x")
     cand = tuned["algorithm_params"].get("n_candidates", "default")
-    return (
+    return tuned["algorithm_params"], (
         bname,
         mname,
         f"{build:.1f}",
