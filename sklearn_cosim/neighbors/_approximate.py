@@ -35,6 +35,7 @@ from sklearn_cosim.neighbors._hubness import HubnessMeasure
 from sklearn_cosim.neighbors._query_normalization import QueryNormalizedMeasure
 from sklearn_cosim.neighbors._search import kneighbors_search
 from sklearn_cosim.utils._progress import Progress
+from sklearn_cosim.utils._threads import effective_n_jobs
 from sklearn_cosim.utils._typing import MatrixLike
 
 #: Corpus size from which ``algorithm="auto"`` searches approximately.
@@ -220,8 +221,9 @@ class ApproximateIndex:
     # -- the unit-row maps ---------------------------------------------------------
     def _fit_map(self, corpus):
         norms = np.zeros(len(corpus))
-        for start in range(0, len(corpus), _ADD_CHUNK):
-            sl = slice(start, min(start + _ADD_CHUNK, len(corpus)))
+        step = _rows_per_chunk(corpus.X.shape[1], _ADD_CHUNK)
+        for start in range(0, len(corpus), step):
+            sl = slice(start, min(start + step, len(corpus)))
             V = self.measure.to_inner_product(corpus, "corpus", sl)
             norms[sl] = _row_norms(V)
         self.scale = float(norms.max(initial=0.0)) or 1.0
@@ -269,10 +271,11 @@ class ApproximateIndex:
     def add(self, corpus, start, n_jobs=None, verbose=0):
         """Add corpus rows ``start:`` (they get their corpus indices)."""
         stop = len(corpus)
-        starts = range(start, stop, _ADD_CHUNK)
+        step = _rows_per_chunk(self.dim, _ADD_CHUNK)
+        starts = range(start, stop, step)
         progress = Progress(len(starts), f"{self.backend} index", verbose)
         for lo in starts:
-            sl = slice(lo, min(lo + _ADD_CHUNK, stop))
+            sl = slice(lo, min(lo + step, stop))
             self._add(self.corpus_vectors(corpus, sl), sl, n_jobs)
             progress.update()
         self.n_samples = stop
@@ -432,9 +435,12 @@ class HnswlibIndex(ApproximateIndex):
 
 
 def _threads(n_jobs):
-    if n_jobs is None or n_jobs == 0:
-        return -1
-    return int(n_jobs)
+    return effective_n_jobs(n_jobs)
+
+
+def _rows_per_chunk(width, cap):
+    """Rows of a dense float32 chunk of `width` columns: at most 2**26 values."""
+    return max(1, min(cap, 2**26 // max(width, 1)))
 
 
 def _first_line(exc):
@@ -622,10 +628,11 @@ def approximate_kneighbors(
     n_q = qs.stop - qs.start
     sims = np.empty((n_q, k))
     ind = np.empty((n_q, k), dtype=np.intp)
-    starts = range(qs.start, qs.stop, _BLOCK)
+    step = _rows_per_chunk(index.dim, _BLOCK)
+    starts = range(qs.start, qs.stop, step)
     progress = Progress(len(starts), f"{index.backend} kneighbors", verbose)
     for lo in starts:
-        bs = slice(lo, min(lo + _BLOCK, qs.stop))
+        bs = slice(lo, min(lo + step, qs.stop))
         cand = index.search(q, bs, n_cand, params, n_jobs, n_needed)
         block = with_neighbours(measure, _CandidateNeighbours(cand, bs))
         scorer = block.scorer(q, c, bs, self_query=self_query)
