@@ -649,10 +649,13 @@ def approximate_kneighbors(
 def _sample_queries(estimator, X, n_queries, random_state):
     if X is None:
         X = estimator._fit_X
+    elif not sparse.issparse(X) and not hasattr(X, "iloc"):
+        X = np.asarray(X)
     n = X.shape[0]
     if n_queries is not None and n_queries < n:
         rng = np.random.default_rng(random_state)
-        X = X[np.sort(rng.choice(n, size=n_queries, replace=False))]
+        rows = np.sort(rng.choice(n, size=n_queries, replace=False))
+        X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
     return X
 
 

@@ -396,3 +396,18 @@ def test_partial_fit_with_exhaustive_knobs_equals_one_fit(data):
     es, ei = exact.kneighbors(Q, return_similarity=True)
     assert_array_equal(i, ei)
     assert_allclose(s, es, rtol=1e-12)
+
+
+def test_tune_lowers_knobs_above_the_target(data):
+    C, Q, _ = data
+    params = {"index": "IVF32,Flat", "nprobe": 32, "n_candidates": 160}
+    nn = SimilarityNeighbors(algorithm="faiss", algorithm_params=params).fit(C)
+    report = tune_approximate_search(nn, Q, target_recall=0.9, n_neighbors=K)
+    chosen = report["algorithm_params"]
+    assert report["reached"] and report["recall"] >= 0.9
+    assert chosen["nprobe"] < 32 and chosen["n_candidates"] < 160
+    assert report["history"][0][1] == 1.0  # every list probed: exact
+    # the recall reported is the one measured here with the chosen knobs
+    exact = SimilarityNeighbors(n_neighbors=K).fit(C).kneighbors(Q)[1]
+    recall = _recall(nn.kneighbors(Q, n_neighbors=K)[1], exact)
+    assert recall == pytest.approx(report["recall"])
