@@ -64,7 +64,7 @@ algorithm : {"brute", "faiss", "hnswlib", "auto"}, default="brute"
         Parameters of the approximate index. ``"faiss"``: ``index`` (an
         ``index_factory`` string, default ``"IVF{nlist},Flat"`` with ``nlist``
         a power of two near ``4 sqrt(n_samples)``), ``nprobe`` (default
-        ``max(8, nlist / 32)``), ``efSearch`` (HNSW, default 64);
+        ``max(8, nlist / 128)``), ``efSearch`` (HNSW, default 64);
         ``"hnswlib"``: ``M`` (16), ``ef_construction`` (200), ``ef`` (64);
         both: ``n_candidates`` re-ranked per query (default
         ``max(4 n_neighbors, 40)``). ``nprobe``, ``efSearch``, ``ef`` and

@@ -39,7 +39,6 @@ BACKENDS = {
 MEASURES = {
     "cosine": {"metric": "cosine"},
     "scaled_cosine": {"metric": "scaled_cosine", "metric_params": {"alpha": 0.5}},
-    "dot": {"metric": "dot"},
     "csls": {"metric": "cosine", "hubness": "csls"},
 }
 #: Exhaustive knobs: every list probed, every row a candidate.
