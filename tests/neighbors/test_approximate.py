@@ -83,8 +83,6 @@ def test_recall_at_10(data, backend, measure):
         expected = cos
     elif measure == "scaled_cosine":
         expected = 0.5 * cos + 0.5 * (cq[:, None] + cc[ind])
-    elif measure == "dot":
-        expected = dots
     else:  # CSLS: 2 cos - r(q) - r(c), r from the approximate neighbours
         full = (Qd / cq[:, None]) @ (Cd / cc[:, None]).T
         r_exact = -np.sort(-full, axis=1)[:, :K].mean(axis=1)
