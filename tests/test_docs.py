@@ -1,17 +1,23 @@
-"""The developer page's examples run (doctest of the reStructuredText file)."""
+"""The examples of documentation pages run (doctest of the reStructuredText files)."""
 
 import doctest
 from pathlib import Path
 
 import pytest
 
-PAGE = Path(__file__).parents[1] / "docs" / "developers" / "measures.rst"
+DOCS = Path(__file__).parents[1] / "docs"
+PAGES = [
+    DOCS / "developers" / "measures.rst",
+    DOCS / "user_guide" / "large_corpora.rst",
+]
 
 
-@pytest.mark.skipif(not PAGE.exists(), reason="docs are not in this checkout")
-def test_writing_a_measure_page():
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_page_examples_run(page):
+    if not page.exists():
+        pytest.skip("docs are not in this checkout")
     result = doctest.testfile(
-        str(PAGE),
+        str(page),
         module_relative=False,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
     )

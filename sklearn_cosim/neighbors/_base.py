@@ -270,7 +270,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         return self._measure.prepare_queries(X), False
 
     def to_inner_product(self, X: MatrixLike | None = None) -> np.ndarray:
-        """Vectors whose inner products rank as the fitted similarity.
+        """Map rows to vectors whose inner products rank as the fitted measure.
 
         With ``F = to_inner_product(Q)`` and ``G = to_inner_product()``, the
         inner products ``F @ G.T`` rank the fitted samples for each query
@@ -291,9 +291,11 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         Returns
         -------
         vectors : {ndarray, sparse matrix} of shape (n_rows, n_dims)
-            The mapped rows in the fitted dtype; ``n_dims`` is `n_features`,
-            or one more where the corpus side carries a per-sample term
-            (ones on the query side). Sparse input gives CSR.
+            The mapped rows in the fitted dtype; ``n_dims`` is `n_features`
+            plus one column for each per-sample term of the corpus side
+            (Euclidean's ``-|c|^2/2``, CSLS's ``r``; ones on the query side).
+            Sparse rows give CSR (soft cosine maps sparse queries to dense
+            vectors).
 
         Raises
         ------

@@ -5,6 +5,7 @@
 
 import numpy as np
 
+from sklearn_cosim.metrics._base import ScaledRows
 from sklearn_cosim.utils._tiles import Radius, TopK, map_tiles
 
 
@@ -16,6 +17,7 @@ def _run(measure, q, c, reducer, self_query, n_jobs, working_memory, verbose, la
         len(c),
         itemsize=np.dtype(getattr(c.X, "dtype", np.float64)).itemsize,
         row_bytes=measure.block_row_bytes(q, c),
+        whole_blocks=isinstance(getattr(c, "E", None), ScaledRows),
         n_jobs=n_jobs,
         working_memory=working_memory,
         verbose=verbose,

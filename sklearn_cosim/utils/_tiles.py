@@ -39,19 +39,30 @@ EXACT_MARGIN = 1e-12
 
 
 def block_shape(
-    n_queries, n_corpus, itemsize, n_workers, working_memory=None, row_bytes=0
+    n_queries,
+    n_corpus,
+    itemsize,
+    n_workers,
+    working_memory=None,
+    row_bytes=0,
+    whole_blocks=False,
 ):
     """Query rows and corpus columns of one block, within the memory budget.
 
     Each worker holds about three tile-sized arrays (scores, mask and
     temporaries of the measure's transform), plus `row_bytes` per query row
-    that the scorer keeps for the block.
+    that the scorer keeps for the block. With `whole_blocks` (a corpus
+    operand computed per tile, once per block) each worker gets one block
+    of the queries when the budget allows.
     """
     budget = working_memory_bytes(working_memory) // max(n_workers, 1)
     cols = min(n_corpus, TILE_COLUMNS)
     # small corpora: grow the query block so that a tile has ~2M entries
     rows = max(BLOCK_ROWS, (2**21) // max(cols, 1))
-    rows = min(rows, max(1, -(-n_queries // n_workers)))
+    per_worker = max(1, -(-n_queries // n_workers))
+    if whole_blocks:  # as many rows as fit the budget with whole tiles
+        rows = max(rows, budget // max(cols * itemsize * 3 + row_bytes, 1))
+    rows = min(rows, per_worker)
 
     def size(rows, cols):
         return rows * (cols * itemsize * 3 + row_bytes)
@@ -71,6 +82,7 @@ def map_tiles(
     *,
     itemsize=8,
     row_bytes=0,
+    whole_blocks=False,
     n_jobs=None,
     working_memory=None,
     verbose=0,
@@ -95,6 +107,10 @@ def map_tiles(
     row_bytes : int, default=0
         Memory a scorer holds per query row.
 
+    whole_blocks : bool, default=False
+        Prefer one block of queries per worker (the corpus operand is
+        computed for every block: a memory-mapped corpus).
+
     n_jobs : int, default=None
         Worker threads (see :func:`~sklearn_cosim.utils._threads.effective_n_jobs`).
 
@@ -115,7 +131,13 @@ def map_tiles(
     """
     n_workers = effective_n_jobs(n_jobs)
     rows, cols = block_shape(
-        n_queries, n_corpus, itemsize, n_workers, working_memory, row_bytes
+        n_queries,
+        n_corpus,
+        itemsize,
+        n_workers,
+        working_memory,
+        row_bytes,
+        whole_blocks,
     )
     blocks = [slice(s, min(s + rows, n_queries)) for s in range(0, n_queries, rows)]
 

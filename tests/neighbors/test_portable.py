@@ -32,25 +32,10 @@ from sklearn_cosim.neighbors import (
     SimilarityKNeighborsTransformer,
     SimilarityNeighbors,
 )
+from sklearn_cosim.utils._testing import measure_params
 
 D = 12
-_rng = np.random.default_rng(3)
-_W = _rng.standard_normal((D, 3))
-S_TERMS = 0.6 * np.eye(D) + 0.4 * (_W @ _W.T) / np.sqrt(
-    np.outer(np.diag(_W @ _W.T), np.diag(_W @ _W.T))
-)
-
-MEASURES = {
-    "cosine": {},
-    "dot": {},
-    "euclidean": {},
-    "sqeuclidean": {},
-    "angular": {},
-    "scaled_cosine": {"alpha": 0.3},
-    "wrd": {"lam": 0.5},
-    "radial_cosine": {"beta": 0.5},
-    "soft_cosine": {"S": S_TERMS},
-}
+MEASURES = measure_params(D)
 HUBNESS = ["csls", "mutual_proximity", "local_scaling", "nicdm", "dis_sim_local"]
 
 

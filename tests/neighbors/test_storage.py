@@ -25,23 +25,11 @@ from sklearn_cosim.neighbors import (
     SimilarityKNeighborsRegressor,
     SimilarityNeighbors,
 )
+from sklearn_cosim.utils._testing import measure_params
 
 D = 24
-_W = np.random.default_rng(3).standard_normal((D, 3))
-_G = _W @ _W.T
-S_TERMS = 0.6 * np.eye(D) + 0.4 * _G / np.sqrt(np.outer(np.diag(_G), np.diag(_G)))
-
-MEASURES = {
-    "cosine": {},
-    "dot": {},
-    "euclidean": {},
-    "sqeuclidean": {},
-    "angular": {},
-    "scaled_cosine": {"alpha": 0.3},
-    "wrd": {"lam": 0.5},
-    "radial_cosine": {"beta": 0.5},
-    "soft_cosine": {"S": S_TERMS},
-}
+MEASURES = measure_params(D)
+S_TERMS = MEASURES["soft_cosine"]["S"]
 HUBNESS = ["csls", "mutual_proximity", "local_scaling", "nicdm", "dis_sim_local"]
 
 
@@ -229,6 +217,27 @@ def test_memmap_fit_allocates_per_row_statistics_only(metric, tmp_path):
     assert large - small < 0.25 * (100_000 * 64 * 4)
 
 
+def test_memmap_queries_scale_each_tile_once_per_worker(tmp_path, monkeypatch):
+    from sklearn_cosim.metrics import _base
+    from sklearn_cosim.utils._threads import effective_n_jobs
+
+    X, _ = _data(n=3000, dtype=np.float32)
+    Q = X[:600]
+    nn = SimilarityNeighbors(n_neighbors=3, n_jobs=2).fit(_memmap(tmp_path, X))
+    scaled = []
+    get = _base.ScaledRows.__getitem__
+    monkeypatch.setattr(
+        _base.ScaledRows,
+        "__getitem__",
+        lambda self, idx: scaled.append(idx) or get(self, idx),
+    )
+    nn.kneighbors(Q)
+    # one block of queries per worker: the corpus is scaled once per worker
+    # (in blocks of 256 queries it would be scaled three times)
+    rows = sum(idx.stop - idx.start for idx in scaled if isinstance(idx, slice))
+    assert rows == effective_n_jobs(2) * len(X)
+
+
 # ------------------------------------------------------------------------------
 # Growing indexes
 # ------------------------------------------------------------------------------
@@ -305,6 +314,20 @@ def test_supervised_partial_fit_equals_one_fit():
     assert_array_equal(clf_grown.predict(None), clf_whole.predict(None))
     assert_array_equal(reg_grown.predict(Q), reg_whole.predict(Q))
     assert_array_equal(reg_grown.predict(None), reg_whole.predict(None))
+
+
+def test_multi_output_partial_fit_equals_one_fit():
+    X, Q = _data()
+    Y = np.random.default_rng(2).integers(0, 3, (len(X), 2))
+    whole = SimilarityKNeighborsClassifier(n_neighbors=5).fit(X, Y)
+    grown = SimilarityKNeighborsClassifier(n_neighbors=5)
+    for rows in _chunks(len(X)):
+        grown.partial_fit(X[rows], Y[rows], classes=[[0, 1, 2], [2, 1, 0]])
+    for a, b in zip(whole.predict_proba(Q), grown.predict_proba(Q)):
+        assert_array_equal(a, b)
+    assert_array_equal(whole.predict(None), grown.predict(None))
+    with pytest.raises(ValueError, match="one array of classes per output"):
+        SimilarityKNeighborsClassifier().partial_fit(X, Y, classes=[0, 1, 2])
 
 
 def test_partial_fit_classes_cover_labels_not_seen_yet():
