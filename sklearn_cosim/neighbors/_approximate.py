@@ -529,18 +529,32 @@ class _CandidateNeighbours:
 
     def __init__(self, cand, qs):
         self.cand, self.qs = cand, qs
+        self._pairs = None
 
     def __call__(self, base, q, c, qs, k, self_query):
         if qs != self.qs:  # pragma: no cover - a block asks for its own rows
             raise RuntimeError("candidate neighbours asked for another block")
         self_rows = np.arange(qs.start, qs.stop) if self_query else None
-        return _top_k(
-            lambda i, j: base.pairs(q, c, i + qs.start, j),
-            self.cand,
-            k,
-            self_rows,
-            len(c),
-        )
+
+        def score(i, j):
+            values = base.pairs(q, c, i + qs.start, j)
+            self._pairs = (i, j, values)
+            return values
+
+        return _top_k(score, self.cand, k, self_rows, len(c))
+
+    def base_values(self, i, j):
+        """The base similarities of pairs `i`, `j` if they are those just scored.
+
+        The re-rank scores the same candidates in the same order: their base
+        similarities are reused instead of computed twice; None otherwise.
+        """
+        if self._pairs is None:
+            return None
+        pi, pj, values = self._pairs
+        if len(pi) == len(i) and np.array_equal(pi, i) and np.array_equal(pj, j):
+            return values
+        return None
 
 
 class IndexNeighbours:

@@ -315,7 +315,9 @@ class _NeighbourStatsMeasure(HubnessMeasure):
     # -- the method's formula, for pairs and blocks alike -------------------------
     def base_values(self, scorer, i, j):
         """Float64 base similarities of pairs (block rows `i`, corpus rows `j`)."""
-        return scorer.base.pair_similarity(i, j)
+        known = getattr(self.neighbours, "base_values", None)
+        values = None if known is None else known(i, j)  # computed for the stats
+        return scorer.base.pair_similarity(i, j) if values is None else values
 
     def base_block(self, scorer, cs):
         """Float64 base similarities of the block against corpus rows `cs`."""
