@@ -147,26 +147,15 @@ def main(argv=None):
     print(f"data {n:,} x {d} float32, {len(Q)} queries, k={k} ({gen_s:.0f} s)")
     rows, failures = [], []
     exact_cache = {}
+    data = {"C": C, "Q": Q, "Q_tune": Q_tune, "k": k}
+    data.update(exact_cache=exact_cache, failures=failures)
     for bname in args.backends.split(","):
         algorithm, make_params, knob = BACKENDS[bname]
         params = make_params(n)
         raw, raw_build = timed(lambda: Raw(algorithm, params, C))
         for mname in args.measures.split(","):
-            tuned, row = run_one(
-                bname,
-                mname,
-                algorithm,
-                params,
-                knob,
-                raw,
-                raw_build,
-                C,
-                Q,
-                Q_tune,
-                k,
-                exact_cache,
-                failures,
-            )
+            ctx = {"raw": raw, "raw_build": raw_build, "params": params}
+            tuned, row = run_one(ctx, data, bname, mname, algorithm, knob)
             rows.append(row)
             print(" | ".join(row), flush=True)
             if mname == "cosine" and bname == "faiss-IVF" and not args.no_graph:
@@ -202,22 +191,11 @@ def main(argv=None):
     return 0
 
 
-def run_one(
-    bname,
-    mname,
-    algorithm,
-    params,
-    knob,
-    raw,
-    raw_build,
-    C,
-    Q,
-    Q_tune,
-    k,
-    exact_cache,
-    failures,
-):
+def run_one(ctx, data, bname, mname, algorithm, knob):
     """One row: fit, tune, time against the exact engine and the raw backend."""
+    raw, raw_build, params = ctx["raw"], ctx["raw_build"], ctx["params"]
+    C, Q, Q_tune, k = data["C"], data["Q"], data["Q_tune"], data["k"]
+    exact_cache, failures = data["exact_cache"], data["failures"]
     est = SimilarityNeighbors(
         n_neighbors=k,
         algorithm=algorithm,
