@@ -116,6 +116,24 @@ def test_round_trip_answers_exactly_as_before(metric, hubness):
             assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("metric", MEASURES)
+def test_round_trip_of_sparse_data(metric):
+    X, Q = _data()
+    X[X < 0.8], Q[Q < 0.8] = 0.0, 0.0
+    X, Q = sparse.csr_matrix(X), sparse.csr_matrix(Q)
+    nn = SimilarityNeighbors(n_neighbors=6, metric=metric)
+    nn.set_params(metric_params=MEASURES[metric]).fit(X)
+    saved = pickle.dumps(nn)
+    assert len(saved) <= 1.1 * (X.data.nbytes + X.indices.nbytes) + 40_000
+    loaded = pickle.loads(saved)
+    for a, b in zip(nn.kneighbors(Q), loaded.kneighbors(Q)):
+        assert_array_equal(a, b)
+    assert_array_equal(
+        nn.kneighbors_graph(mode="distance").toarray(),
+        loaded.kneighbors_graph(mode="distance").toarray(),
+    )
+
+
 def test_fresh_interpreter_answers_exactly_as_before(tmp_path):
     X, Q = _data()
     y = (X[:, 0] > np.median(X[:, 0])).astype(int)
