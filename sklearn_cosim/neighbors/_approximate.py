@@ -795,9 +795,9 @@ def _knobs(estimator, k):
         if nlist:
             knobs.append(("nprobe", default_nprobe(nlist), 1, nlist))
         elif "HNSW" in index.index_string:
-            knobs.append(("efSearch", 64, k, None))
+            knobs.append(("efSearch", 64, k, estimator.n_samples_fit_))
     else:
-        knobs.append(("ef", 64, k, None))
+        knobs.append(("ef", 64, k, estimator.n_samples_fit_))
     knobs.append(("n_candidates", max(4 * k, 40), k, estimator.n_samples_fit_))
     return knobs
 
@@ -816,7 +816,8 @@ def tune_approximate_search(
 
     Below the target, doubles the backend's knob (faiss IVF ``nprobe``,
     faiss HNSW ``efSearch``, hnswlib ``ef``; then ``n_candidates`` once the
-    knob cannot grow, e.g. every list probed) until the target is reached;
+    knob cannot grow, e.g. every list probed, or stops raising the recall)
+    until the target is reached;
     above it, halves the knob and then ``n_candidates`` while the target
     still holds (the fastest setting found). Recall@k is measured against
     the exact engine (:func:`approximate_recall`) after each step. The
@@ -905,13 +906,14 @@ def tune_approximate_search(
     else:  # raise the backend's knob, then the candidates
         for key, default, _, high in knobs:
             while steps < max_steps and best is None:
-                value = params.get(key, default) * 2
-                if high is not None and params.get(key, default) >= high:
+                if params.get(key, default) >= high:
                     break
-                params = {**params, key: value if high is None else min(value, high)}
+                params = {**params, key: min(params.get(key, default) * 2, high)}
                 steps += 1
                 if measure(params):
                     best = params
+                elif history[-1][1] < history[-2][1] + 0.002:
+                    break  # this knob has stopped helping: raise the next one
     chosen = best if best is not None else params
     estimator.set_params(algorithm_params=chosen)
     entry = next(h for h in reversed(history) if h[0] == chosen)
