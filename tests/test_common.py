@@ -95,6 +95,30 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+def _approximate_instances():
+    """Estimators on the approximate backends that are installed."""
+    from importlib.util import find_spec
+
+    from sklearn_cosim.neighbors import (
+        SimilarityKNeighborsClassifier,
+        SimilarityNeighbors,
+    )
+
+    out = []
+    if find_spec("faiss") is not None:
+        out.append(
+            SimilarityNeighbors(algorithm="faiss", algorithm_params={"index": "Flat"})
+        )
+    if find_spec("hnswlib") is not None:
+        out.append(SimilarityKNeighborsClassifier(algorithm="hnswlib"))
+    return out
+
+
+@parametrize_with_checks(_approximate_instances())
+def test_approximate_estimators_pass_the_checks(estimator, check):
+    check(estimator)
+
+
 @pytest.mark.parametrize("name, Est", all_estimators())
 def test_docstring_has_example(name, Est):
     assert ">>>" in (Est.__doc__ or ""), f"{name} has no doctest example"

@@ -508,6 +508,14 @@ OWN_TESTS = {
 }
 LEFT_OUT = {
     "SentenceEmbedder": "takes text and needs an optional model download",
+    "approximate_recall": (
+        "takes a fitted approximate estimator, not arrays; "
+        "tests/neighbors/test_approximate.py checks it against the exact engine"
+    ),
+    "tune_approximate_search": (
+        "takes a fitted approximate estimator, not arrays; "
+        "tests/neighbors/test_approximate.py checks it against the exact engine"
+    ),
     "check_metric": "no array input (a metric name and its parameters)",
     "get_similarity": "no array input (a metric name)",
     "register_similarity": "no array input (registers a measure object)",

@@ -3,6 +3,10 @@
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from sklearn_cosim.neighbors._approximate import (
+    approximate_recall,
+    tune_approximate_search,
+)
 from sklearn_cosim.neighbors._classification import SimilarityKNeighborsClassifier
 from sklearn_cosim.neighbors._graph import SimilarityKNeighborsTransformer
 from sklearn_cosim.neighbors._hubness_graph import HubnessReductionTransformer
@@ -15,4 +19,6 @@ __all__ = [
     "SimilarityKNeighborsRegressor",
     "SimilarityKNeighborsTransformer",
     "SimilarityNeighbors",
+    "approximate_recall",
+    "tune_approximate_search",
 ]

@@ -13,6 +13,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklearn_cosim.metrics._base import SimilarityMeasure
 from sklearn_cosim.metrics._registry import REGISTRY, CarriesMeasures
 from sklearn_cosim.metrics.pairwise import check_metric
+from sklearn_cosim.neighbors._approximate import (
+    ALGORITHMS,
+    IndexNeighbours,
+    approximate_kneighbors,
+    build_index,
+    check_algorithm_params,
+    resolve_algorithm,
+)
 from sklearn_cosim.neighbors._hubness import HUBNESS_METHODS
 from sklearn_cosim.neighbors._query_normalization import (
     QueryNormalizedMeasure,
@@ -35,7 +43,33 @@ _COMMON_CONSTRAINTS = {
     "hubness_params": [dict, None],
     "query_normalize": ["boolean", Interval(Integral, 2, None, closed="left")],
     "verbose": ["verbose"],
+    "algorithm": [StrOptions(set(ALGORITHMS))],
+    "algorithm_params": [dict, None],
 }
+
+_ALGORITHM_DOC = """\
+algorithm : {"brute", "faiss", "hnswlib", "auto"}, default="brute"
+        How :meth:`kneighbors` (and the neighbourhood statistics of
+        hubness reduction) find neighbours. ``"brute"``: the exact engine.
+        ``"faiss"`` and ``"hnswlib"``: an approximate index of the measure's
+        inner-product form (the base measure's with hubness reduction,
+        cosine's for ``"wrd"``) proposes candidates and the exact engine
+        re-ranks them, so similarities are exact and only the recall is
+        approximate (``pip install "sklearn_cosim[ann]"``). ``"auto"``:
+        exact below 200,000 fitted samples, else faiss (or hnswlib, or
+        exact, whichever is installed). :meth:`radius_neighbors` is always
+        exact. See :ref:`large_corpora`.
+
+    algorithm_params : dict, default=None
+        Parameters of the approximate index. ``"faiss"``: ``index`` (an
+        ``index_factory`` string, default ``"IVF{nlist},Flat"`` with ``nlist``
+        a power of two near ``4 sqrt(n_samples)``), ``nprobe`` (default
+        ``max(8, nlist / 128)``), ``efSearch`` (HNSW, default 64);
+        ``"hnswlib"``: ``M`` (16), ``ef_construction`` (200), ``ef`` (64);
+        both: ``n_candidates`` re-ranked per query (default
+        ``max(4 n_neighbors, 40)``). ``nprobe``, ``efSearch``, ``ef`` and
+        ``n_candidates`` are read at search time: ``set_params`` changes
+        them on a fitted estimator without rebuilding the index."""
 
 _HUBNESS_DOC = """\
 hubness : {"csls", "mutual_proximity", "local_scaling", "nicdm", \
@@ -130,8 +164,18 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         effective_n_jobs(self.n_jobs)  # refuses n_jobs=0 before any work
         measure = check_metric(self.metric, self.metric_params)
         _check_sparse(measure, X)
+        algorithm = resolve_algorithm(self.algorithm, X.shape[0])
+        params = check_algorithm_params(self.algorithm, self.algorithm_params)
         self._base_measure = measure
         self._corpus = measure.prepare(X)
+        self._index = build_index(
+            algorithm,
+            params,
+            measure,
+            self._corpus,
+            n_jobs=self.n_jobs,
+            verbose=getattr(self, "verbose", 0),
+        )
         self._fit_statistics()
         self.effective_metric_ = measure.name
         self.effective_metric_params_ = measure.params
@@ -163,13 +207,18 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         The exact engine re-prepares the stacked rows: derived arrays (unit
         rows, float32 copies, soft cosine's term index) are row-wise or
         corpus-wide, and re-preparing makes them bitwise those of one
-        ``fit`` on all rows.
+        ``fit`` on all rows. An approximate index gets the new rows through
+        its backend's ``add`` (nothing is rebuilt).
         """
+        n_before = len(self._corpus)
         stacked = _stack(self._corpus.X, rows.X)
         self._corpus = self._base_measure.prepare(stacked)
+        if self._index is not None:
+            self._index.add(self._corpus, n_before, n_jobs=self.n_jobs)
 
     def _fit_statistics(self):
         """Fit the statistics of every fitted row into the measure."""
+        params = check_algorithm_params(self.algorithm, self.algorithm_params)
         self._measure = fit_measure(
             self._base_measure,
             self._corpus,
@@ -178,6 +227,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             query_normalize=getattr(self, "query_normalize", False),
             n_jobs=self.n_jobs,
             verbose=getattr(self, "verbose", 0),
+            neighbours=self._index_neighbours(self._index, params),
         )
         self.n_samples_fit_ = len(self._corpus)
 
@@ -196,6 +246,12 @@ class SimilarityNeighborsMixin(CarriesMeasures):
             state = dict(state)
             state["_corpus"] = state["_base_measure"].prepare(state.pop("_corpus_data"))
         super().__setstate__(state)
+
+    def _index_neighbours(self, index, params):
+        """The approximate k-NN graph of the fitted rows, or None (exact)."""
+        if index is None:
+            return None
+        return IndexNeighbours(index, params, n_jobs=self.n_jobs)
 
     @property
     def _fit_X(self):
@@ -281,6 +337,18 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         queries, self_query = self._prepare_queries(X)
         n_neighbors = self.n_neighbors if n_neighbors is None else n_neighbors
         n_neighbors = _check_n_neighbors(n_neighbors, self.n_samples_fit_ - self_query)
+        if getattr(self, "_index", None) is not None:
+            return approximate_kneighbors(
+                self._measure,
+                queries,
+                self._corpus,
+                n_neighbors,
+                self_query=self_query,
+                index=self._index,
+                params=check_algorithm_params(self.algorithm, self.algorithm_params),
+                n_jobs=self.n_jobs,
+                verbose=getattr(self, "verbose", 0),
+            )
         return kneighbors_search(
             self._measure,
             queries,

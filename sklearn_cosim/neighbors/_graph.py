@@ -14,6 +14,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_cosim.neighbors._base import (
+    _ALGORITHM_DOC,
     _COMMON_CONSTRAINTS,
     _HUBNESS_DOC,
     _METRIC_DOC,
@@ -62,6 +63,8 @@ class SimilarityKNeighborsTransformer(
         Parameters of the measure.
 
     {hubness}
+
+    {algorithm}
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
@@ -121,6 +124,8 @@ class SimilarityKNeighborsTransformer(
         hubness: str | None = None,
         hubness_params: dict | None = None,
         query_normalize: bool = False,
+        algorithm: str = "brute",
+        algorithm_params: dict | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
     ) -> None:
@@ -133,6 +138,8 @@ class SimilarityKNeighborsTransformer(
         self.hubness = hubness
         self.hubness_params = hubness_params
         self.query_normalize = query_normalize
+        self.algorithm = algorithm
+        self.algorithm_params = algorithm_params
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
     def fit(
@@ -214,6 +221,9 @@ class SimilarityKNeighborsTransformer(
 
 SimilarityKNeighborsTransformer.__doc__ = (
     SimilarityKNeighborsTransformer.__doc__.format(
-        hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC
+        hubness=_HUBNESS_DOC,
+        algorithm=_ALGORITHM_DOC,
+        metric=_METRIC_DOC,
+        verbose=_VERBOSE_DOC,
     )
 )

@@ -247,9 +247,38 @@ class HubnessMeasure(SimilarityMeasure):
         fitted.fit_stats(corpus)
         return fitted
 
+    #: Where neighbourhood statistics come from: None for the exact engine, or
+    #: ``neighbours(base, q, c, qs, k, self_query) -> (similarities, indices)``
+    #: (an approximate index, see ``neighbors/_approximate.py``).
+    neighbours = None
+
+    def with_neighbours(self, neighbours):
+        """A copy whose neighbourhood statistics come from `neighbours`.
+
+        Parameters
+        ----------
+        neighbours : callable or None
+            ``neighbours(base, q, c, qs, k, self_query)`` returning the
+            base similarities (float64, decreasing) and corpus indices of
+            the `k` nearest corpus rows of query rows `qs`; None for the
+            exact engine.
+
+        Returns
+        -------
+        measure : HubnessMeasure
+            The copy (this measure when nothing changes).
+        """
+        if neighbours is self.neighbours:
+            return self
+        out = copy.copy(self)
+        out.neighbours = neighbours
+        return out
+
     def knn(self, q, c, k, self_query):
-        """The base measure's `k` nearest corpus rows of `q` (exact)."""
+        """The base measure's `k` nearest corpus rows of `q`."""
         _check_k(k, len(c) - self_query, self.method)
+        if self.neighbours is not None:
+            return self.neighbours(self.base, q, c, slice(0, len(q)), k, self_query)
         return kneighbors_search(
             self.base,
             q,
@@ -300,7 +329,9 @@ class _NeighbourStatsMeasure(HubnessMeasure):
     # -- the method's formula, for pairs and blocks alike -------------------------
     def base_values(self, scorer, i, j):
         """Float64 base similarities of pairs (block rows `i`, corpus rows `j`)."""
-        return scorer.base.pair_similarity(i, j)
+        known = getattr(self.neighbours, "base_values", None)
+        values = None if known is None else known(i, j)  # computed for the stats
+        return scorer.base.pair_similarity(i, j) if values is None else values
 
     def base_block(self, scorer, cs):
         """Float64 base similarities of the block against corpus rows `cs`."""
@@ -348,6 +379,7 @@ class _NeighbourStatsScorer:
             self._stats = {key: value[qs] for key, value in measure.stats.items()}
         else:
             _check_k(measure.options["n_neighbors"], len(c), measure.method)
+        if not self_query and measure.neighbours is None:
             self.tracker = TopKTracker(
                 self.n_rows, measure.options["n_neighbors"], len(c), self.exact
             )
@@ -361,6 +393,14 @@ class _NeighbourStatsScorer:
 
     def stats(self):
         """The block's query statistics (computed once, when first asked)."""
+        if self._stats is None and self.m.neighbours is not None:
+            k = self.m.options["n_neighbors"]
+            sims, ind = self.m.neighbours(
+                self.m.base, self.q, self.c, self.qs, k, False
+            )
+            self._stats = self.m.stats_from_neighbours(
+                self.q, self.c, self.qs, sims, ind
+            )
         if self._stats is None:
             tracker, n_c = self.tracker, len(self.c)
             self.tracker = None

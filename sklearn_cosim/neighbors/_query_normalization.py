@@ -69,6 +69,15 @@ class QueryNormalizedMeasure(SimilarityMeasure):
     def to_inner_product(self, rows, side, idx=None):
         return self.inner.to_inner_product(rows, side, idx)
 
+    def with_neighbours(self, neighbours):
+        """A copy whose inner measure takes its statistics from `neighbours`."""
+        inner = getattr(self.inner, "with_neighbours", None)
+        if inner is None or inner(neighbours) is self.inner:
+            return self
+        out = copy.copy(self)
+        out.inner = inner(neighbours)
+        return out
+
     def fit(self, corpus):
         """The fitted measure: the reference set and its moments."""
         fitted = copy.copy(self)
@@ -147,6 +156,7 @@ def fit_measure(
     query_normalize=False,
     n_jobs=None,
     verbose=0,
+    neighbours=None,
 ):
     """The measure the estimators run: hubness reduction and normalisation fitted.
 
@@ -174,6 +184,11 @@ def fit_measure(
     verbose : int, default=0
         Progress of those searches, printed to stderr.
 
+    neighbours : callable, default=None
+        Where the hubness statistics' neighbours come from (an approximate
+        index, see :meth:`HubnessMeasure.with_neighbours`); None for the
+        exact engine. The fitted measure does not keep it.
+
     Returns
     -------
     measure : SimilarityMeasure
@@ -181,9 +196,10 @@ def fit_measure(
     """
     options = check_hubness_params(hubness, hubness_params)
     if hubness is not None:
-        measure = _METHOD_CLASSES[hubness](
+        method = _METHOD_CLASSES[hubness](
             measure, options, n_jobs=n_jobs, verbose=verbose
-        ).fit(corpus)
+        )
+        measure = method.with_neighbours(neighbours).fit(corpus).with_neighbours(None)
     enabled, n_samples = check_query_normalize(query_normalize)
     if not enabled:
         return measure

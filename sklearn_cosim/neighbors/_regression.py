@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from sklearn_cosim.neighbors._base import (
+    _ALGORITHM_DOC,
     _COMMON_CONSTRAINTS,
     _HUBNESS_DOC,
     _METRIC_DOC,
@@ -61,6 +62,8 @@ class SimilarityKNeighborsRegressor(
         Parameters of the measure.
 
     {hubness}
+
+    {algorithm}
 
     n_jobs : int, default=None
         Threads over blocks of queries (see :class:`SimilarityNeighbors`).
@@ -117,6 +120,8 @@ class SimilarityKNeighborsRegressor(
         hubness: str | None = None,
         hubness_params: dict | None = None,
         query_normalize: bool = False,
+        algorithm: str = "brute",
+        algorithm_params: dict | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
     ) -> None:
@@ -129,6 +134,8 @@ class SimilarityKNeighborsRegressor(
         self.hubness = hubness
         self.hubness_params = hubness_params
         self.query_normalize = query_normalize
+        self.algorithm = algorithm
+        self.algorithm_params = algorithm_params
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
     def fit(self, X: MatrixLike, y: ArrayLike) -> "SimilarityKNeighborsRegressor":
@@ -230,5 +237,9 @@ class SimilarityKNeighborsRegressor(
 
 
 SimilarityKNeighborsRegressor.__doc__ = SimilarityKNeighborsRegressor.__doc__.format(
-    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC, weights=_WEIGHTS_DOC
+    hubness=_HUBNESS_DOC,
+    algorithm=_ALGORITHM_DOC,
+    metric=_METRIC_DOC,
+    verbose=_VERBOSE_DOC,
+    weights=_WEIGHTS_DOC,
 )

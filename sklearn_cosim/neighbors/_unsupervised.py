@@ -8,6 +8,7 @@ from numbers import Integral, Real
 from sklearn.base import BaseEstimator
 
 from sklearn_cosim.neighbors._base import (
+    _ALGORITHM_DOC,
     _COMMON_CONSTRAINTS,
     _HUBNESS_DOC,
     _METRIC_DOC,
@@ -48,6 +49,8 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         ``"scaled_cosine"`` or ``{{"S": S}}`` for ``"soft_cosine"``.
 
     {hubness}
+
+    {algorithm}
 
     n_jobs : int, default=None
         Threads over blocks of queries, each running single-threaded BLAS.
@@ -122,6 +125,8 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         hubness: str | None = None,
         hubness_params: dict | None = None,
         query_normalize: bool = False,
+        algorithm: str = "brute",
+        algorithm_params: dict | None = None,
         n_jobs: int | None = None,
         verbose: int = 0,
     ) -> None:
@@ -134,6 +139,8 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
         self.hubness = hubness
         self.hubness_params = hubness_params
         self.query_normalize = query_normalize
+        self.algorithm = algorithm
+        self.algorithm_params = algorithm_params
 
     @_fit_context(prefer_skip_nested_validation=False)  # metric may be a callable
     def fit(self, X: MatrixLike, y: ArrayLike | None = None) -> "SimilarityNeighbors":
@@ -191,5 +198,8 @@ class SimilarityNeighbors(SimilarityNeighborsMixin, BaseEstimator):
 
 
 SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(
-    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC
+    hubness=_HUBNESS_DOC,
+    algorithm=_ALGORITHM_DOC,
+    metric=_METRIC_DOC,
+    verbose=_VERBOSE_DOC,
 )
