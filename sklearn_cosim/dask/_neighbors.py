@@ -27,6 +27,7 @@ from sklearn_cosim.dask._validation import (
 from sklearn_cosim.metrics.pairwise import check_metric
 from sklearn_cosim.neighbors import SimilarityNeighbors as _InMemoryNeighbors
 from sklearn_cosim.neighbors._base import (
+    _ALGORITHM_DOC,
     _HUBNESS_DOC,
     _METRIC_DOC,
     _VERBOSE_DOC,
@@ -138,6 +139,8 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         Parameters of the measure.
 
     {hubness}
+
+    {algorithm}
 
     n_jobs : int, default=None
         Threads of the in-memory engine when fitted on a NumPy array. On a
@@ -469,5 +472,8 @@ class SimilarityNeighbors(_InMemoryNeighbors):
 
 
 SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(
-    hubness=_HUBNESS_DOC, metric=_METRIC_DOC, verbose=_VERBOSE_DOC
+    algorithm=_ALGORITHM_DOC,
+    hubness=_HUBNESS_DOC,
+    metric=_METRIC_DOC,
+    verbose=_VERBOSE_DOC,
 )
