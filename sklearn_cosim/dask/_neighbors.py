@@ -13,6 +13,7 @@ from sklearn_cosim.dask._shards import (
     QueryBlock,
     ShardedCorpus,
     delayed,
+    index_task,
     merge_radius,
     merge_topk,
 )
@@ -26,6 +27,12 @@ from sklearn_cosim.dask._validation import (
 )
 from sklearn_cosim.metrics.pairwise import check_metric
 from sklearn_cosim.neighbors import SimilarityNeighbors as _InMemoryNeighbors
+from sklearn_cosim.neighbors._approximate import (
+    candidate_measure,
+    check_algorithm_params,
+    import_backend,
+    resolve_algorithm,
+)
 from sklearn_cosim.neighbors._base import (
     _ALGORITHM_DOC,
     _HUBNESS_DOC,
@@ -233,12 +240,7 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         import dask
 
         X = check_dask_array(X)
-        algorithm = getattr(self, "algorithm", "brute")  # the approximate backends
-        if algorithm not in ("brute", "auto"):
-            raise ValueError(
-                f"algorithm={algorithm!r} is not available on dask arrays yet: "
-                "each shard is searched exactly; use algorithm='brute'."
-            )
+        params = check_algorithm_params(self.algorithm, self.algorithm_params)
         base = check_metric(self.metric, self.metric_params)
         options = check_hubness_params(self.hubness, self.hubness_params)
         normalize, n_samples = check_query_normalize(self.query_normalize)
@@ -250,7 +252,18 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         # errors of the chunks (NaN, infinities) surface here, not later
         sizes = dask.compute(*[delayed(len)(s) for s in shards])
         bounds = np.concatenate([[0], np.cumsum(sizes)])
-        corpus = ShardedCorpus(base, list(shards), bounds)
+        algorithm = resolve_algorithm(self.algorithm, int(bounds[-1]))
+        indexes = None
+        if algorithm != "brute":
+            candidate_measure(base)  # a callable cannot: refuse it here
+            import_backend(algorithm)
+            indexes = dask.persist(
+                *[delayed(index_task)(algorithm, params, base, s) for s in shards]
+            )
+            # errors of the build (a bad faiss index string) surface here
+            dask.compute(*[delayed(len)(i.build_params) for i in indexes])
+        corpus = ShardedCorpus(base, list(shards), bounds, indexes)
+        corpus.params = params
         hub = None
         if self.hubness is not None:
             hub = _METHOD_CLASSES[self.hubness](base, options)
@@ -315,6 +328,8 @@ class SimilarityNeighbors(_InMemoryNeighbors):
         import dask
 
         corpus = self._corpus_shards
+        # the search knobs are read now: set_params changes them, no rebuild
+        corpus.params = check_algorithm_params(self.algorithm, self.algorithm_params)
         blocks, kind = self._query_blocks(X)
         search = getattr(corpus, method)
         if kind == "numpy":

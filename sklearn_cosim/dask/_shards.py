@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from sklearn_cosim.neighbors._approximate import approximate_kneighbors, build_index
 from sklearn_cosim.neighbors._hubness import (
     DisSimLocalMeasure,
     HubnessMeasure,
@@ -137,23 +138,54 @@ def whole(rows):
     return slice(0, len(rows))
 
 
+def index_task(algorithm, params, measure, rows):
+    """The shard's approximate index (None for the exact engine)."""
+    with limited_blas() as n_jobs:
+        return build_index(algorithm, params, measure, rows, n_jobs=n_jobs)
+
+
 def knn_task(
-    measure, q, c, k, self_query, offset, stats=(None, None, None), memory=None
+    measure,
+    q,
+    c,
+    k,
+    self_query,
+    offset,
+    stats=(None, None, None),
+    memory=None,
+    index=None,
+    params=None,
 ):
-    """The shard's top `k` of every query, with global indices."""
+    """The shard's top `k` of every query, with global indices.
+
+    With an `index`, its candidates re-ranked exactly (the in-memory
+    approximate search on the shard).
+    """
     k = min(k, len(c) - self_query)
     if k <= 0:
         return np.empty((len(q), 0)), np.empty((len(q), 0), dtype=np.intp)
     with limited_blas() as n_jobs:
-        sims, ind = kneighbors_search(
-            view(measure, *stats),
-            q,
-            c,
-            k,
-            self_query=self_query,
-            n_jobs=n_jobs,
-            working_memory=memory,
-        )
+        if index is not None:
+            sims, ind = approximate_kneighbors(
+                view(measure, *stats),
+                q,
+                c,
+                k,
+                self_query=self_query,
+                index=index,
+                params=params,
+                n_jobs=n_jobs,
+            )
+        else:
+            sims, ind = kneighbors_search(
+                view(measure, *stats),
+                q,
+                c,
+                k,
+                self_query=self_query,
+                n_jobs=n_jobs,
+                working_memory=memory,
+            )
     return sims, ind + offset
 
 
@@ -294,12 +326,20 @@ class ShardedCorpus:
 
     bounds : ndarray of shape (n_shards + 1,)
         First global row of each shard, and the number of rows.
+
+    indexes : list of Delayed, default=None
+        Persisted approximate index of each shard (None: exact search). A
+        k-nearest search, the neighbourhood statistics of hubness reduction
+        included, then takes each shard's index candidates re-ranked
+        exactly, with the search knobs of :attr:`params`.
     """
 
-    def __init__(self, base, shards, bounds):
+    def __init__(self, base, shards, bounds, indexes=None):
         self.base = base
         self.shards = shards
         self.bounds = np.asarray(bounds)
+        self.indexes = [None] * len(shards) if indexes is None else list(indexes)
+        self.params = {}
         self.measure = base
         self.hub = None
         self.corpus_stats = [None] * len(shards)
@@ -499,6 +539,8 @@ class ShardedCorpus:
                 self.bounds[j],
                 stats_of(j),
                 memory,
+                self.indexes[j],
+                self.params,
             )
             for j, rows in enumerate(self.shards)
         ]
