@@ -1,4 +1,4 @@
-"""Exact similarity search of a corpus held as a row-chunked dask array."""
+"""Similarity search of a corpus held as a row-chunked dask array."""
 
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -111,7 +111,7 @@ def _broadcast(value):
 
 
 class SimilarityNeighbors(_InMemoryNeighbors):
-    """Exact neighbour search of a corpus held as a row-chunked dask array.
+    """Neighbour search of a corpus held as a row-chunked dask array.
 
     The API and results of
     :class:`sklearn_cosim.neighbors.SimilarityNeighbors` for a corpus that
@@ -122,7 +122,10 @@ class SimilarityNeighbors(_InMemoryNeighbors):
     (similarity, global index) in a tree, so indices, ties and similarities
     are those of the in-memory estimator. Hubness reduction and query
     normalisation compute their corpus statistics in a first distributed
-    pass.
+    pass. With ``algorithm="faiss"`` or ``"hnswlib"``, :meth:`fit` also
+    builds one approximate index per chunk on the workers, and a k-nearest
+    search re-ranks each chunk's candidates exactly before the same merge:
+    the similarities are exact, the recall approximate.
 
     NumPy queries are broadcast to the workers and the results come back
     as NumPy arrays; dask queries give dask arrays (one block per query
