@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 pytest.importorskip("faiss")
 pytest.importorskip("hnswlib")
 
@@ -17,14 +17,6 @@ BACKENDS = {
     "faiss": {"index": "IVF16,Flat", "nprobe": 4},
     "hnswlib": {"M": 8, "ef": 40},
 }
-
-
-@pytest.fixture(scope="module")
-def client():
-    with distributed.Client(
-        processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0"
-    ) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
