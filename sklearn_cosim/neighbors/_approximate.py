@@ -705,6 +705,12 @@ def _check_approximate(estimator):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)
+    if getattr(estimator, "_corpus_shards", None) is not None:
+        raise ValueError(
+            "The estimator was fitted on a dask array: measure and tune the "
+            "recall on an in-memory estimator fitted on one chunk with the same "
+            "algorithm_params, then set them with set_params."
+        )
     if getattr(estimator, "_index", None) is None:
         raise ValueError(
             "The estimator searches exactly (algorithm='brute', or 'auto' on a "

@@ -11,6 +11,10 @@ pytest.importorskip("hnswlib")
 
 from sklearn_cosim.dask import SimilarityNeighbors  # noqa: E402
 from sklearn_cosim.neighbors import SimilarityNeighbors as InMemory  # noqa: E402
+from sklearn_cosim.neighbors import (  # noqa: E402
+    approximate_recall,
+    tune_approximate_search,
+)
 
 K = 10
 BACKENDS = {
@@ -129,3 +133,11 @@ def test_refused(client, data, kwargs, match):
     est = SimilarityNeighbors(algorithm="faiss", **kwargs)
     with pytest.raises(ValueError, match=match):
         est.fit(da.from_array(X[:400], chunks=200))
+
+
+def test_recall_helpers_refuse_dask_fits(client, data):
+    X, _ = data
+    est = SimilarityNeighbors(algorithm="hnswlib").fit(da.from_array(X, chunks=1500))
+    for helper in (approximate_recall, tune_approximate_search):
+        with pytest.raises(ValueError, match="fitted on a dask array"):
+            helper(est)
