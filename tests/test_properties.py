@@ -532,13 +532,7 @@ LEFT_OUT = {
 }
 
 #: (name, regime) cases that still fail, in code owned elsewhere: strict xfails.
-KNOWN_FAILURES = {
-    ("euclidean_distances", "underflow"): (
-        "lead (metrics/_measures.py, euclidean measure): float32 rows whose "
-        "squared norms underflow (entries near 1e-37) give distance 0 instead "
-        "of about 1e-36, which float32 represents"
-    ),
-}
+KNOWN_FAILURES: dict = {}
 
 
 def _cases():

@@ -42,29 +42,45 @@ def _supcon(Z_hat, labels, temperature):
 
     ``L = mean_i -(1/|P(i)|) Σ_{p ∈ P(i)} log softmax_{a ≠ i}(s_ia / τ)_p`` over
     the anchors ``i`` with at least one positive; returns ``(L, ∂L/∂Z_hat)``.
+    Only the softmax is ``n × n``: the positives enter through class sums,
+    ``Σ_{p ∈ P(i)} ẑ_p = C_{y_i} - ẑ_i`` with ``C_c = Σ_{y_j = c} ẑ_j``.
     """
-    logits = (Z_hat @ Z_hat.T) / temperature
-    np.fill_diagonal(logits, -np.inf)
-    row_max = logits.max(axis=1, keepdims=True)
-    prob = np.exp(logits - row_max)  # 0 on the diagonal
-    denom = prob.sum(axis=1, keepdims=True)
-    prob /= denom
-    np.fill_diagonal(logits, 0.0)
-    positive = (labels[:, None] == labels[None, :]).astype(np.float64)
-    np.fill_diagonal(positive, 0.0)
-    n_pos = positive.sum(axis=1)
+    n = Z_hat.shape[0]
+    counts = np.bincount(labels)
+    n_pos = counts[labels] - 1.0
     valid = n_pos > 0
     n_valid = int(valid.sum())
     if n_valid == 0:
         return 0.0, np.zeros_like(Z_hat)
-    positive /= np.maximum(n_pos, 1.0)[:, None]
-    log_denom = (np.log(denom) + row_max).ravel()
-    per_anchor = log_denom - np.einsum("ij,ij->i", positive, logits)
-    loss = float(per_anchor[valid].mean())
-    prob -= positive  # ∂ℓ_i/∂logit_ij
-    prob[~valid] = 0.0
-    prob /= n_valid * temperature
-    return loss, (prob + prob.T) @ Z_hat
+    positives = _class_sums(Z_hat, labels)[labels] - Z_hat  # Σ_{p ∈ P(i)} ẑ_p
+    # E = exp((s_ij - shift)/τ), symmetric, 0 on the diagonal; cosines are at
+    # most 1, so shift = 1 cannot overflow (the row maximum when 2/τ could
+    # underflow a whole row)
+    E = (Z_hat * (1.0 / temperature)) @ Z_hat.T
+    np.fill_diagonal(E, -np.inf)
+    shift = (
+        E.max(axis=1, keepdims=True)
+        if temperature < 2.0 / 300
+        else np.full((n, 1), 1.0 / temperature)
+    )
+    E -= shift
+    np.exp(E, out=E)
+    denom = E.sum(axis=1, keepdims=True)
+    log_denom = (np.log(denom) + shift).ravel()
+    # ∂L/∂s_ij = c_i E_ij (softmax part) with c_i = 1/(n_valid τ denom_i),
+    # 0 for anchors without positives; E is symmetric, so the gradient
+    # Σ_j (c_i + c_j) E_ij ẑ_j takes one product, E [ẑ, c ẑ]
+    weight = np.where(valid, 1.0 / (n_valid * temperature), 0.0)[:, None]
+    c = weight / denom
+    k = Z_hat.shape[1]
+    both = E @ np.hstack([Z_hat, c * Z_hat])
+    grad = c * both[:, :k] + both[:, k:]
+    w_pos = np.divide(1.0, n_pos, out=np.zeros(n), where=valid)
+    s_pos = np.einsum("ij,ij->i", Z_hat, positives) / temperature
+    loss = float(np.mean(log_denom[valid] - (w_pos * s_pos)[valid]))
+    # the positives' part is symmetric: both directions give (C_y - ẑ)/|P|
+    grad -= (2.0 * weight * w_pos[:, None]) * positives
+    return loss, grad
 
 
 def _cosent(s, y, temperature):
@@ -125,6 +141,39 @@ def _stratified_subsample(labels, size, rng):
         take = min(members.size, max(2, int(round(size * members.size / n))))
         keep.append(rng.choice(members, take, replace=False))
     return np.sort(np.concatenate(keep))
+
+
+def _class_sums(data, labels):
+    """Dense ``(n_classes, d)`` sums of the rows of `data` per label."""
+    n = labels.shape[0]
+    one_hot = sparse.csr_array(
+        (np.ones(n), (labels, np.arange(n))), shape=(labels.max() + 1, n)
+    )
+    return np.asarray(safe_sparse_dot(one_hot, data, dense_output=True))
+
+
+def _covariance(data, means, labels):
+    """Pooled covariance of the rows of `data` about ``means[labels]``.
+
+    Dense data is centred before the product (no cancellation); sparse data
+    keeps its sparsity, and the float64 Gram matrix is corrected by the means.
+    """
+    n, n_groups = data.shape[0], means.shape[0]
+    if sparse.issparse(data):
+        counts = np.bincount(labels, minlength=n_groups)
+        gram = np.asarray(safe_sparse_dot(data.T, data, dense_output=True))
+        scatter = gram - (means.T * counts) @ means
+    else:
+        centred = data - means[labels]
+        scatter = centred.T @ centred
+    return scatter / max(n - n_groups, 1)
+
+
+def _nearest_neighbour_agreement(Z_hat, labels):
+    """Fraction of rows whose most cosine-similar other row has their label."""
+    similarity = Z_hat @ Z_hat.T
+    np.fill_diagonal(similarity, -np.inf)
+    return float(np.mean(labels[similarity.argmax(axis=1)] == labels))
 
 
 class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -199,18 +248,32 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Target norm ``t > 0`` of the second form of the penalty; None uses
         the variance of the log-norms, which does not depend on the scale.
 
-    alpha : float, default=1.0
+    alpha : float or "auto", default="auto"
         Weight ``α >= 0`` of the decay towards the initial map; it keeps small
-        training sets from overfitting.
+        training sets from overfitting. ``"auto"``: ``α = k d / n`` with ``k``
+        the number of components, ``d`` the embedding dimension and ``n`` the
+        number of training samples (pairs for the pair losses) -- the
+        parameters per sample, which is Akaike's estimate of how much a mean
+        log-loss fitted with ``k d`` free parameters flatters itself: moving
+        ``W`` by its own size costs that much. The value used is `alpha_`.
 
-    init : {"auto", "identity", "pca", "whitening"}, default="auto"
+    init : {"auto", "identity", "pca", "whitening", "lda"}, default="auto"
         Initial map ``W_0``. ``"identity"`` (needs ``n_components = d``; no
         centring), ``"pca"`` (the leading principal directions, centred),
         ``"whitening"`` (PCA whitening: directions divided by the square
         root of their variance, which is floored at ``1e-6`` times the
-        largest). ``"auto"``: ``"identity"`` when ``n_components`` is None or
-        ``d``, else ``"pca"``. With ``"pca"`` and ``"whitening"``, `mean_` is
-        the training mean and the map is applied to centred data.
+        largest), ``"lda"`` (class labels only: unit variance within the
+        classes -- the symmetric inverse square root of the pooled
+        within-class covariance ``S_w`` at full rank, else the leading
+        solutions of ``S_t v = λ S_w v``, Fisher's discriminants first;
+        ``S_w``'s eigenvalues are floored like whitening's). ``"auto"``:
+        ``"identity"`` when ``n_components`` is None or ``d``, else
+        ``"pca"``; for ``loss="supcon"``, ``"lda"`` instead when more
+        training samples have their label on their cosine nearest neighbour
+        there (leave-one-out 1-NN accuracy, on the subsample of
+        ``"lbfgs+adam"`` for large data). Except for ``"identity"``, `mean_`
+        is the training mean and the map is applied to centred data. The
+        start used is `init_`.
 
     solver : {"auto", "lbfgs", "adam"}, default="auto"
         ``"lbfgs"``: scipy's L-BFGS on the full training set.
@@ -236,10 +299,14 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     max_iter : int, default=100
         Maximum number of L-BFGS iterations, and of epochs for Adam.
 
-    tol : float, default=1e-5
+    tol : float, default=1e-3
         L-BFGS stops when the relative decrease of the loss in one iteration
         or the largest gradient entry is below `tol`; Adam when the epoch
         loss has not improved by more than ``tol`` (relative) for 5 epochs.
+        The default, a change of a few thousandths of a nat in a loss of a
+        few nats, is roughly the sampling error of a mean loss over ``10⁴`` to
+        ``10⁵`` samples: smaller steps on the training objective are mostly
+        noise for held-out data.
 
     random_state : int, RandomState instance or None, default=None
         Shuffling of the minibatches and the subsample of
@@ -259,6 +326,12 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     initial_components_ : ndarray of shape (n_components, d)
         The initial map ``W_0``.
+
+    init_ : {"identity", "pca", "whitening", "lda"}
+        The start used (`init` with ``"auto"`` resolved).
+
+    alpha_ : float
+        The decay weight used (`alpha` with ``"auto"`` resolved).
 
     n_components_ : int
         The resolved number of components.
@@ -346,8 +419,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "norm_penalty": [Interval(Real, 0, None, closed="left")],
         "norm_target": [Interval(Real, 0, None, closed="neither"), None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "init": [StrOptions({"auto", "identity", "pca", "whitening"})],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "init": [StrOptions({"auto", "identity", "pca", "whitening", "lda"})],
         "solver": [StrOptions({"auto", "lbfgs", "adam"})],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -365,13 +438,13 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         temperature: float = 0.1,
         norm_penalty: float = 0.0,
         norm_target: float | None = None,
-        alpha: float = 1.0,
+        alpha: float | str = "auto",
         init: str = "auto",
         solver: str = "auto",
         batch_size: int = 512,
         learning_rate_init: float = 1e-2,
         max_iter: int = 100,
-        tol: float = 1e-5,
+        tol: float = 1e-3,
         random_state: RandomStateLike = None,
         verbose: int = 0,
     ) -> None:
@@ -434,11 +507,9 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     # -- initial map ---------------------------------------------------------
 
-    def _initial_map(self, data, n_components):
+    def _initial_map(self, init, data, n_components, labels):
+        """``(mean, W0)`` of the named start (not "auto")."""
         d = data.shape[1]
-        init = self.init
-        if init == "auto":
-            init = "identity" if n_components == d else "pca"
         if init == "identity":
             if n_components != d:
                 raise ValueError(
@@ -447,21 +518,63 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                     "'whitening' for a low-rank map."
                 )
             return np.zeros(d), np.eye(d)
-        n = data.shape[0]
+        if init == "lda" and self._pairs():
+            raise ValueError(
+                "init='lda' needs class labels (loss='supcon'); with a pair loss "
+                "use init='identity', 'pca' or 'whitening'."
+            )
         mean = np.asarray(data.mean(axis=0)).ravel()
-        if sparse.issparse(data):  # float64 Gram, corrected by the mean
-            gram = np.asarray(safe_sparse_dot(data.T, data, dense_output=True))
-            cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
-        else:  # centred product: no cancellation
-            centred = data - mean
-            cov = centred.T @ centred / max(n - 1, 1)
+        # second moments of data / scale: no overflow or underflow; the
+        # eigenvectors do not change, whitening scales by 1/scale
+        scale = float(abs(data).max()) if data.shape[0] else 0.0
+        scale = scale if 0 < scale < np.inf else 1.0
+        data = data * (1.0 / scale)
+        cov = _covariance(data, mean[None, :] / scale, np.zeros(data.shape[0], int))
+        if init == "lda":
+            # whiten the within-class covariance, then take the leading
+            # principal directions there: Fisher's discriminants come first
+            means = _class_sums(data, labels)
+            means /= np.maximum(np.bincount(labels), 1)[:, None]
+            within, rotation = linalg.eigh(_covariance(data, means, labels))
+            floor = 1e-6 * within[-1] if within[-1] > 0 else 1.0
+            axes = rotation / np.sqrt(np.maximum(within, floor))
+            if n_components == d:  # the symmetric Sw^(-1/2): no arbitrary rotation
+                return mean, axes @ rotation.T / scale
+            cov = axes.T @ cov @ axes
         eigvals, eigvecs = linalg.eigh(cov, subset_by_index=(d - n_components, d - 1))
         eigvals, eigvecs = eigvals[::-1], eigvecs[:, ::-1]
+        if init == "lda":
+            return mean, (axes @ eigvecs).T / scale
         W0 = eigvecs.T.copy()
         if init == "whitening":
             floor = 1e-6 * eigvals[0] if eigvals[0] > 0 else 1.0
-            W0 /= np.sqrt(np.maximum(eigvals, floor))[:, None]
+            W0 /= np.sqrt(np.maximum(eigvals, floor))[:, None] * scale
         return mean, W0
+
+    def _start(self, data, n_components, target, sub):
+        """The initial map; ``init="auto"`` keeps the candidate whose cosine
+        nearest neighbours share the label most often.
+
+        The candidates are the identity (full rank) or PCA (low rank) and,
+        for class labels, ``"lda"``, all computed from `data` (and the class
+        labels `target`); they are compared by leave-one-out 1-NN accuracy on
+        the rows `sub`, ties kept by the first. Returns ``(init, mean, W0)``.
+        """
+        d = data.shape[1]
+        if self.init != "auto":
+            return self.init, *self._initial_map(self.init, data, n_components, target)
+        names = ["identity" if n_components == d else "pca"]
+        if self._pairs():
+            return names[0], *self._initial_map(names[0], data, n_components, None)
+        names.append("lda")
+        best = None
+        for name in names:
+            mean, W0 = self._initial_map(name, data, n_components, target)
+            Z_hat = self._embed(W0, mean, data[sub])[0]
+            agreement = _nearest_neighbour_agreement(Z_hat, target[sub])
+            if best is None or agreement > best[0]:
+                best = (agreement, name, mean, W0)
+        return best[1:]
 
     # -- objective -----------------------------------------------------------
 
@@ -507,8 +620,8 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             grad_W = self._backprop(X, mean, Z_hat, norms, grad_Z_hat, grad_n)
         scale = np.sum(W0**2)
         diff = W - W0
-        decay = self.alpha * float(np.sum(diff**2)) / scale
-        grad_W += 2 * self.alpha * diff / scale
+        decay = self.alpha_ * float(np.sum(diff**2)) / scale
+        grad_W += 2 * self.alpha_ * diff / scale
         return loss + penalty + decay, grad_W
 
     # -- fit -----------------------------------------------------------------
@@ -568,19 +681,31 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
                 f"n_components must be an int in [1, {d}] (the embedding "
                 f"dimension) or None, got {self.n_components!r}."
             )
-        mean, W0 = self._initial_map(data, n_components)
-        solver = self.solver
+        # AIC's optimism of a mean log-loss is (parameters / samples): moving
+        # W by its own size costs that much
+        self.alpha_ = (
+            n_components * d / X.shape[0] if self.alpha == "auto" else self.alpha
+        )
+        rng = check_random_state(self.random_state)
+        sub = slice(None)
         large = not self._pairs() and X.shape[0] > _FULL_BATCH_MAX
+        if large:  # full-batch work (the start, L-BFGS) on a subsample
+            sub = _stratified_subsample(target, _FULL_BATCH_MAX, rng)
+        init, mean, W0 = self._start(data, n_components, target, sub)
+        solver = self.solver
         if solver == "auto":
             solver = "lbfgs+adam" if large else "lbfgs"
-        progress(f"{solver} on {X.shape[0]} x {X.shape[1]}, k={n_components}")
+        progress(
+            f"{solver} on {X.shape[0]} x {X.shape[1]}, k={n_components}, "
+            f"init={init!r}, alpha={self.alpha_:.3g}"
+        )
         if solver == "lbfgs":
             W, curve, n_iter = self._fit_lbfgs(W0, mean, X, target, progress)
         elif solver == "adam":
-            W, curve, n_iter = self._fit_adam(W0, W0, mean, X, target, progress)
+            W, curve, n_iter = self._fit_adam(
+                W0, W0, mean, X, target, progress, rng=rng
+            )
         else:  # L-BFGS on a stratified subsample, then minibatches of all
-            rng = check_random_state(self.random_state)
-            sub = _stratified_subsample(target, _FULL_BATCH_MAX, rng)
             W, curve, n_iter = self._fit_lbfgs(W0, mean, X[sub], target[sub], progress)
             W, curve_adam, n_adam = self._fit_adam(
                 W0, W, mean, X, target, progress, rng=rng
@@ -590,6 +715,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         progress(f"done after {n_iter} iterations, loss {curve[-1]:.6g}")
         self.n_components_ = n_components
         self.mean_ = mean
+        self.init_ = init
         self.initial_components_ = W0
         self.components_ = W
         self.effective_solver_ = solver
@@ -614,9 +740,7 @@ class LinearAdapter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         )
         return w.reshape(shape), curve, n_iter
 
-    def _fit_adam(self, W0, W_start, mean, X, target, progress, rng=None):
-        if rng is None:
-            rng = check_random_state(self.random_state)
+    def _fit_adam(self, W0, W_start, mean, X, target, progress, rng):
         W = W_start.copy()
         state = {}
         n = X.shape[0]

@@ -306,6 +306,12 @@ class SimilarityMeasure:
         Whether the measure's distance is a non-decreasing function of the
         squared Euclidean distance of its operands (used by DisSim).
 
+    float64_blocks : bool
+        Whether full similarity matrices of float32 data are computed from
+        float64 products (as scikit-learn does for Euclidean distances): the
+        formula cancels (``|q|^2 + |c|^2 - 2 q.c``) or its terms leave
+        float32's range where the result does not.
+
     Examples
     --------
     A measure that ranks by the dot product of the square roots of
@@ -335,6 +341,7 @@ class SimilarityMeasure:
     distance_bounds = None
     nonnegative_distance = False
     euclidean_operands = False
+    float64_blocks = False
     rows_class = Rows
 
     def __init__(self, **params: Any) -> None:
@@ -895,7 +902,10 @@ class BlockScorer:
         """
         measure = self.measure
         A = measure.operand(self.q, self.qs, "query")
-        G = dense(gemm(A, measure.operand(self.c, cs, "corpus")))
+        B = measure.operand(self.c, cs, "corpus")
+        if measure.float64_blocks:
+            A, B = as_float64(A), as_float64(B)
+        G = dense(gemm(A, B))
         G = np.asarray(G, dtype=np.result_type(G.dtype, self.dtype))
         cj = np.arange(cs.start, cs.stop)[None, :]
         return measure.similarity(G, self.q, self.c, self.rows, cj)
@@ -922,6 +932,11 @@ class BlockScorer:
     def affine(self) -> tuple[Any, Any] | None:
         """The measure's :meth:`~SimilarityMeasure.affine` form for the block's rows."""
         return self.measure.affine(self.q, self.rows[:, 0])
+
+
+def as_float64(M):
+    """`M` (dense or sparse) in float64, not copied when it already is."""
+    return M.astype(np.float64, copy=False)
 
 
 def product_slack(A, B, B_max, bias_max, dtype):

@@ -425,6 +425,7 @@ class SqEuclideanMeasure(SimilarityMeasure):
     rows_class = SquaredRows
     nonnegative_distance = True
     euclidean_operands = True
+    float64_blocks = True
 
     def prepare(self, X: Matrix) -> Rows:
         norms = row_norms64(X)

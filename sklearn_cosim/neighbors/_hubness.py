@@ -153,17 +153,27 @@ def similarity_moments(measure, moments, scorer, q, c, qs, self_query, ref):
         mean, std = moments.mean_std(F, self_raw)
         a, b = form
         return a * mean + b, np.abs(a) * std
+    count, total, sq = moment_sums(scorer, qs, len(c), self_query, ref)
+    return mean_std(total, sq, count)
+
+
+def moment_sums(scorer, qs, n_corpus, self_query, ref):
+    """Count, sum and sum of squares of each block query's similarities.
+
+    One pass over the tiles of exact similarities against the `ref` rows of
+    the corpus (all when None), each fitted sample without itself when
+    `self_query`.
+    """
     mask = None
     if ref is not None:
-        mask = np.zeros(len(c), dtype=bool)
+        mask = np.zeros(n_corpus, dtype=bool)
         mask[ref] = True
     reducer = Moments(
-        self_cols=np.arange(len(c)) if self_query else None, col_mask=mask
+        self_cols=np.arange(n_corpus) if self_query else None, col_mask=mask
     )
-    cols = working_memory_bytes() // (24 * max(n_rows, 1))
+    cols = working_memory_bytes() // (24 * max(qs.stop - qs.start, 1))
     cols = max(256, min(TILE_COLUMNS, cols))
-    count, total, sq = reducer.block(scorer, qs, len(c), cols)
-    return mean_std(total, sq, count)
+    return reducer.block(scorer, qs, n_corpus, cols)
 
 
 # ----------------------------------------------------------------------------------
@@ -188,6 +198,10 @@ class HubnessMeasure(SimilarityMeasure):
     """
 
     method = None
+    #: Statistics of the rows of the queries searched, when they are known
+    #: already (a dict like ``stats``, indexed by query row): a corpus shard
+    #: of a sharded search gets the queries' statistics over the whole corpus.
+    given_query_stats = None
 
     def __init__(self, base, options, n_jobs=None, verbose=0):
         self.base = base
@@ -359,7 +373,9 @@ class _NeighbourStatsScorer:
         self.exact = getattr(self.base, "exact", False)
         self._stats = None
         self.tracker = None
-        if self_query:
+        if measure.given_query_stats is not None:
+            self._stats = {k: v[qs] for k, v in measure.given_query_stats.items()}
+        elif self_query:
             self._stats = {key: value[qs] for key, value in measure.stats.items()}
         else:
             _check_k(measure.options["n_neighbors"], len(c), measure.method)
@@ -611,17 +627,33 @@ class DisSimLocalMeasure(_NeighbourStatsMeasure):
         return self.base.operand(rows, idx, side)
 
     def stats_from_neighbours(self, q, c, qs, sims, ind):
-        V = self._vectors(q, qs, "query")
-        # only the neighbours' rows, in float64 (not a copy of the corpus)
-        used, where = np.unique(ind, return_inverse=True)
-        C64 = self._vectors(c, used).astype(np.float64)
+        return self.stats_from_centroids(q, qs, self.neighbour_sums(c, ind))
+
+    def neighbour_sums(self, c, ind, start=0):
+        """``sum_j v(c_j) / k`` over each row's neighbours `ind` among the rows of `c`.
+
+        `c` holds the rows ``start, start + 1, ...`` of the fitted data (all
+        of them, or one shard: the centroids are then the sum over shards);
+        neighbours outside it are skipped.
+        """
         n, k = ind.shape
+        local = np.asarray(ind).ravel() - start
+        inside = (local >= 0) & (local < len(c))
+        # only the neighbours' rows, in float64 (not a copy of the corpus)
+        used, where = np.unique(local[inside], return_inverse=True)
+        C64 = self._vectors(c, used).astype(np.float64)
+        rows = np.repeat(np.arange(n), k)[inside]
         P = sparse.csr_matrix(
-            (np.full(n * k, 1.0 / k), where.ravel(), np.arange(0, n * k + 1, k)),
+            (np.full(len(rows), 1.0 / k), (rows, where.ravel())),
             shape=(n, C64.shape[0]),
         )
+        return P @ C64
+
+    def stats_from_centroids(self, q, qs, centroids):
+        """``r = |v(q) - centroid|^2`` and ``|v(q)|^2`` of the query rows `qs`."""
+        V = self._vectors(q, qs, "query")
         V64 = V.astype(np.float64) if V.dtype != np.float64 else V
-        diff = V64 - P @ C64
+        diff = V64 - centroids
         if sparse.issparse(diff):
             r = np.asarray(diff.multiply(diff).sum(axis=1)).ravel()
         else:
@@ -709,12 +741,16 @@ class MutualProximityMeasure(HubnessMeasure):
             mean, std = similarity_moments(
                 self.base, self.stats["moments"], base_scorer, q, c, qs, self_query, ref
             )
-            if self.base.distance_kind == "one_minus":
-                mu = 1.0 - mean
-            else:
-                mu = -mean
-            return {"mu": mu, "sigma": np.maximum(std, MP_SIGMA_FLOOR)}
+            return self.stats_from_moments(mean, std)
         return {"ref_dist": self._reference_distances(q, c, qs, self_query)}
+
+    def stats_from_moments(self, mean, std):
+        """Distance statistics from the mean and std of the base similarities."""
+        if self.base.distance_kind == "one_minus":
+            mu = 1.0 - mean
+        else:
+            mu = -mean
+        return {"mu": mu, "sigma": np.maximum(std, MP_SIGMA_FLOOR)}
 
     def _reference_distances(self, q, c, qs, self_query):
         """Dense ``(n_rows, n_reference)`` distances; self pairs at -inf."""
@@ -776,7 +812,9 @@ class _MPScorer:
         # the block's float64 tile, zero but for the entries last written
         self._tile = None
         self._written = None
-        if self_query:
+        if measure.given_query_stats is not None:
+            self.qstats = {k: v[qs] for k, v in measure.given_query_stats.items()}
+        elif self_query:
             self.qstats = {
                 key: value[qs]
                 for key, value in measure.stats.items()

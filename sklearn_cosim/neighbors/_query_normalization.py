@@ -50,6 +50,9 @@ class QueryNormalizedMeasure(SimilarityMeasure):
         self.inner_product_form = inner.inner_product_form
         self.ref = None
         self.moments = None
+        #: ``(mu, sigma)`` of the queries searched, when known already (a
+        #: corpus shard of a sharded search gets them over the whole corpus).
+        self.given_moments = None
 
     def prepare(self, X):
         return self.inner.prepare(X)
@@ -110,16 +113,19 @@ class _QueryNormalizedScorer:
         self.exact = getattr(self.inner, "exact", False)
         self.uses_floor = getattr(self.inner, "uses_floor", False)
         self.threshold_exact = False
-        mu, sigma = similarity_moments(
-            measure.inner,
-            measure.moments,
-            self.inner,
-            q,
-            c,
-            qs,
-            self_query,
-            measure.ref,
-        )
+        if measure.given_moments is not None:
+            mu, sigma = (v[qs] for v in measure.given_moments)
+        else:
+            mu, sigma = similarity_moments(
+                measure.inner,
+                measure.moments,
+                self.inner,
+                q,
+                c,
+                qs,
+                self_query,
+                measure.ref,
+            )
         self.mu = mu
         self.sigma = np.where(sigma > 0, sigma, 1.0)
 
@@ -194,15 +200,21 @@ def fit_measure(
             measure, options, n_jobs=n_jobs, verbose=verbose
         )
         measure = method.with_neighbours(neighbours).fit(corpus).with_neighbours(None)
-    if query_normalize is False or query_normalize is None:
+    enabled, n_samples = check_query_normalize(query_normalize)
+    if not enabled:
         return measure
-    if isinstance(query_normalize, (bool, np.bool_)):
-        n_samples = None
-    elif isinstance(query_normalize, Integral) and query_normalize >= 2:
-        n_samples = int(query_normalize)
-    else:
-        raise ValueError(
-            "query_normalize must be a boolean or an integer >= 2 (the size "
-            f"of a seeded reference sample), got {query_normalize!r}."
-        )
     return QueryNormalizedMeasure(measure, n_samples=n_samples).fit(corpus)
+
+
+def check_query_normalize(query_normalize):
+    """Whether to normalise, and the reference sample size (None: every row)."""
+    if query_normalize is False or query_normalize is None:
+        return False, None
+    if isinstance(query_normalize, (bool, np.bool_)):
+        return True, None
+    if isinstance(query_normalize, Integral) and query_normalize >= 2:
+        return True, int(query_normalize)
+    raise ValueError(
+        "query_normalize must be a boolean or an integer >= 2 (the size "
+        f"of a seeded reference sample), got {query_normalize!r}."
+    )

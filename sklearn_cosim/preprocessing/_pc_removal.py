@@ -232,6 +232,15 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
             self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32]
         )
         n_samples, n_features = X.shape
+        n_components = self._check_n_components(n_samples, n_features)
+        if sparse.issparse(X):
+            X = X.tocsr()
+        moments = _batch_moments(
+            X, with_mean=self.with_mean, estimator_name=type(self).__name__
+        )
+        return self._fit_moments(moments, n_components)
+
+    def _check_n_components(self, n_samples, n_features):
         if self.n_components == "auto":
             n_components = math.ceil(n_features / 100)
         else:
@@ -242,11 +251,11 @@ class PrincipalComponentRemover(OneToOneFeatureMixin, TransformerMixin, BaseEsti
                 f"n_features)={min(n_samples, n_features)} (n_samples={n_samples}"
                 f", n_features={n_features})."
             )
-        if sparse.issparse(X):
-            X = X.tocsr()
-        moments = _batch_moments(
-            X, with_mean=self.with_mean, estimator_name=type(self).__name__
-        )
+        return n_components
+
+    def _fit_moments(self, moments, n_components):
+        """The fitted attributes from the moments of every training sample."""
+        n_samples, n_features = moments["n"], moments["scatter"].shape[0]
         if n_components > 0:
             cov = moments["scatter"] / max(n_samples - 1, 1)
             eigvals, components = _sorted_eigh(cov, n_components)

@@ -40,6 +40,14 @@ class GramMoments:
             prod = A.T @ A
             self.m2 += prod.toarray() if sparse.issparse(prod) else prod
 
+    def merge(self, other):
+        """The moments of the rows of both (disjoint sets): the float64 sums add."""
+        merged = object.__new__(GramMoments)
+        merged.n = self.n + other.n
+        merged.m1 = self.m1 + other.m1
+        merged.m2 = self.m2 + other.m2
+        return merged
+
     def mean_std(self, F, self_raw=None):
         """Mean and std (ddof 0) of ``F[i] . g`` over the set, per row of `F`.
 

@@ -58,7 +58,12 @@ def lbfgs(fun, x0, *, max_iter, tol, progress, every=1):
     """
     best = {"x": np.array(x0, dtype=np.float64), "f": None}
     x0 = best["x"].copy()
-    f0 = float(fun(x0)[0])
+    start = fun(x0)
+    f0 = float(start[0])
+
+    def cached(x):  # scipy evaluates x0 first: reuse the value above
+        return start if np.array_equal(x, x0) else fun(x)
+
     best["f"] = f0
     curve = [f0]
     progress(f"iteration 0, loss {f0:.6g}")
@@ -74,7 +79,7 @@ def lbfgs(fun, x0, *, max_iter, tol, progress, every=1):
 
     if max_iter > 0:
         minimize(
-            fun,
+            cached,
             x0,
             jac=True,
             method="L-BFGS-B",

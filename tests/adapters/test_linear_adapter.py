@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy import sparse, stats
+from scipy import linalg, sparse, stats
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NeighborhoodComponentsAnalysis
 from sklearn.pipeline import make_pipeline
@@ -171,6 +171,124 @@ def test_raises_cosine_knn_accuracy_to_at_least_nca():
     assert accuracy >= max(nca_scores)
 
 
+def _within_class_covariance(X, y):
+    """Pooled within-class covariance, written out class by class."""
+    scatter = sum(
+        (X[y == c] - X[y == c].mean(axis=0)).T @ (X[y == c] - X[y == c].mean(axis=0))
+        for c in np.unique(y)
+    )
+    return scatter / (len(y) - len(np.unique(y)))
+
+
+@pytest.mark.parametrize("n_components", [None, 3])
+def test_lda_start_matches_generalised_eigenvectors(n_components):
+    X, y = make_quiet_classes(120, 6, 4)
+    est = LinearAdapter(n_components, init="lda", max_iter=0).fit(X, y)
+    W0 = est.initial_components_
+    Sw = _within_class_covariance(X, y)
+    St = np.cov(X.T)
+    assert_allclose(est.mean_, X.mean(axis=0))
+    k = 6 if n_components is None else 3
+    # unit variance within the classes along every direction of the start
+    assert_allclose(W0 @ Sw @ W0.T, np.eye(k), atol=1e-8)
+    if n_components is None:  # the symmetric Sw^(-1/2)
+        assert_allclose(W0, W0.T, atol=1e-8)
+        assert_allclose(W0 @ W0, np.linalg.inv(Sw), rtol=1e-6)
+    else:  # Fisher's directions: St v = λ Sw v, largest λ first
+        eigvals, eigvecs = linalg.eigh(St, Sw)
+        top = eigvecs[:, ::-1][:, :3].T
+        signs = np.sign(np.sum(top * W0, axis=1))
+        assert_allclose(W0, signs[:, None] * top, rtol=1e-6, atol=1e-8)
+
+
+def _leave_one_out_1nn(Z, y):
+    """Share of samples whose nearest other sample by cosine has their label."""
+    hits = 0
+    for i in range(len(y)):
+        cosines = [
+            -np.inf
+            if j == i
+            else Z[i] @ Z[j] / np.linalg.norm(Z[i]) / np.linalg.norm(Z[j])
+            for j in range(len(y))
+        ]
+        hits += y[int(np.argmax(cosines))] == y[i]
+    return hits / len(y)
+
+
+def test_auto_start_has_the_best_nearest_neighbours():
+    quiet_X, quiet_y = make_quiet_classes(200, 8, 4)
+    # classes along the loud directions, and faint noise that whitening the
+    # classes would blow up to the loudness of the signal
+    rng = np.random.default_rng(1)
+    loud_y = np.arange(200) % 4
+    loud_X = 0.01 * rng.normal(size=(200, 24))
+    loud_X[:, :4] += rng.normal(size=(200, 4)) + 1.5 * rng.normal(size=(4, 4))[loud_y]
+    cases = [
+        (quiet_X, quiet_y, None, ("identity", "lda"), "lda"),
+        (loud_X, loud_y, None, ("identity", "lda"), "identity"),
+        (quiet_X, quiet_y, 3, ("pca", "lda"), "lda"),
+    ]
+    for X, y, k, candidates, expected in cases:
+        auto = LinearAdapter(k, max_iter=0).fit(X, y)
+        agreement = {}
+        for init in candidates:
+            start = LinearAdapter(k, init=init, max_iter=0).fit(X, y)
+            agreement[init] = _leave_one_out_1nn(start.transform(X), y)
+        assert auto.init_ == expected == max(agreement, key=agreement.get)
+        assert agreement[expected] > min(agreement.values())
+        assert_allclose(
+            auto.initial_components_,
+            LinearAdapter(k, init=expected, max_iter=0).fit(X, y).initial_components_,
+        )
+    pairs = LinearAdapter(loss="cosent", max_iter=0).fit(*make_pairs(40))
+    assert pairs.init_ == "identity"
+
+
+@pytest.mark.parametrize(
+    "loss, n_components, make",
+    [
+        ("supcon", None, lambda: make_quiet_classes(90, 6, 3)),
+        ("supcon", 2, lambda: make_quiet_classes(90, 6, 3)),
+        ("cosent", None, lambda: make_pairs(50, 4)),
+    ],
+)
+def test_auto_alpha_is_parameters_per_sample(loss, n_components, make):
+    X, y = make()
+    est = LinearAdapter(n_components, loss=loss, max_iter=3).fit(X, y)
+    d = X.shape[1] // 2 if loss == "cosent" else X.shape[1]
+    k = d if n_components is None else n_components
+    assert est.alpha_ == pytest.approx(k * d / X.shape[0])
+    # the decay in the reported objective uses it
+    W, W0 = est.components_, est.initial_components_
+    decay = est.alpha_ * np.sum((W - W0) ** 2) / np.sum(W0**2)
+    fixed = LinearAdapter(n_components, loss=loss, alpha=0.0, max_iter=0)
+    fixed.fit(X, y)
+    target = fixed._check_targets(y)
+    task = fixed._objective(W, W0, est.mean_, X, target)[0]
+    assert est.loss_curve_[-1] == pytest.approx(task + decay, rel=1e-10)
+    assert (
+        LinearAdapter(alpha=0.25, max_iter=0).fit(*make_quiet_classes()).alpha_ == 0.25
+    )
+
+
+def test_lbfgs_evaluates_the_start_once():
+    from sklearn_cosim.utils._optimize import _Progress, lbfgs
+
+    x0 = np.array([3.0, -2.0])
+    calls = []
+
+    def fun(x):
+        calls.append(x.copy())
+        return float(np.sum((x - 1) ** 2)), 2 * (x - 1)
+
+    x, curve, n_iter = lbfgs(
+        fun, x0, max_iter=20, tol=1e-10, progress=_Progress("test", 0)
+    )
+    assert_allclose(x, [1.0, 1.0], atol=1e-6)
+    assert curve[0] == 13.0 and n_iter >= 1
+    assert sum(np.array_equal(c, x0) for c in calls) == 1
+
+
 @pytest.mark.parametrize("norm_target", [None, 3.0])
 def test_strong_norm_penalty_equalises_norms(norm_target):
     # unit-norm class signal plus a nuisance direction of varying size (as
@@ -186,9 +304,16 @@ def test_strong_norm_penalty_equalises_norms(norm_target):
         return np.std(norms) / np.mean(norms), np.mean(norms)
 
     raw_cv = np.std(np.linalg.norm(X, axis=1)) / np.mean(np.linalg.norm(X, axis=1))
-    free = spread(LinearAdapter(alpha=0.1, max_iter=60).fit(X, y))[0]
+    # the identity start keeps the origin: centring would make the unit-norm
+    # signal's norms differ by class, which no linear map undoes
+    free = spread(LinearAdapter(alpha=0.1, max_iter=60, init="identity").fit(X, y))[0]
     strong = LinearAdapter(
-        alpha=0.1, norm_penalty=100.0, norm_target=norm_target, max_iter=300
+        alpha=0.1,
+        norm_penalty=100.0,
+        norm_target=norm_target,
+        max_iter=300,
+        tol=1e-6,  # the penalty's optimum, not the default's early stop
+        init="identity",
     )
     cv, mean_norm = spread(strong.fit(X, y))
     assert raw_cv > 0.5
@@ -269,13 +394,13 @@ def test_adam_minibatches():
     X, y = make_quiet_classes(400, 8, 4)
     est = LinearAdapter(
         solver="adam", batch_size=64, learning_rate_init=0.01, max_iter=30,
-        random_state=0,
+        random_state=0, init="identity",  # a poor start, for Adam to leave
     ).fit(X, y)  # fmt: skip
     assert est.effective_solver_ == "adam"
     assert est.loss_curve_[-1] < 0.8 * est.loss_curve_[0]
     again = LinearAdapter(
         solver="adam", batch_size=64, learning_rate_init=0.01, max_iter=30,
-        random_state=0,
+        random_state=0, init="identity",  # a poor start, for Adam to leave
     ).fit(X, y)  # fmt: skip
     assert_allclose(again.components_, est.components_)
     knn = KNeighborsClassifier(5, metric="cosine", algorithm="brute")
@@ -331,6 +456,7 @@ def test_verbose(capsys):
         (lambda X, y: (X, y), {"n_components": True}, "n_components must be"),
         (lambda X, y: (X, y), {"n_components": 2, "init": "identity"}, "identity"),
         (lambda X, y: (X, None), {}, "requires y to be passed"),
+        (lambda X, y: (X, y.astype(float)), {"loss": "cosent", "init": "lda"}, "lda"),
     ],
 )
 def test_bad_input(make, params, match):
