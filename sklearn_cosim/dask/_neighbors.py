@@ -474,8 +474,8 @@ class SimilarityNeighbors(_InMemoryNeighbors):
 SimilarityNeighbors.__doc__ = SimilarityNeighbors.__doc__.format(
     hubness=_HUBNESS_DOC,
     algorithm=_ALGORITHM_DOC
-    + " A dask corpus is searched exactly by its shards: ``algorithm`` must\n"
-    '        then be ``"brute"`` or ``"auto"``.',
+    + "\n        A dask corpus is searched exactly by its shards: ``algorithm``"
+    '\n        must then be ``"brute"`` or ``"auto"``.',
     metric=_METRIC_DOC,
     verbose=_VERBOSE_DOC,
 )
