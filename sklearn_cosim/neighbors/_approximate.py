@@ -7,9 +7,14 @@ does (maximum inner-product search through a cosine index, Bachrach et al.
 2014): ``g(c) = [v/M, sqrt(1 - |v|^2 / M^2)]`` and ``f(q) = [u/|u|, 0]`` with
 ``v``, ``u`` the two sides of the form and ``M`` the largest ``|v|``. The
 extra column is left out when every corpus row of the form has the same
-norm (cosine). The index returns ``n_candidates`` rows per query; the exact
-engine scores them with the fitted measure (hubness reduction and query
-normalisation included) and keeps the best ``k``: the similarities returned
+norm (cosine). Euclidean and squared Euclidean distances are searched in an
+L2 index of the rows themselves instead: their form ``[q, 1] . [c, -|c|^2/2]``
+is dominated by the norm column once rows sit far from the origin, and an
+IVF or graph index of its unit rows then groups rows by norm, not by place
+(recall 0.4 where the L2 index gives 1.0). The index returns
+``n_candidates`` rows per query; the exact engine scores them with the
+fitted measure (hubness reduction and query normalisation included) and
+keeps the best ``k``: the similarities returned
 are exact and only the recall is approximate.
 
 The corpus rows themselves stay in the estimator (the prepared rows of the
@@ -30,7 +35,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from sklearn_cosim.metrics._measures import CallableMeasure, CosineMeasure
+from sklearn_cosim.metrics._measures import (
+    CallableMeasure,
+    CosineMeasure,
+    SqEuclideanMeasure,
+)
 from sklearn_cosim.neighbors._hubness import HubnessMeasure
 from sklearn_cosim.neighbors._query_normalization import QueryNormalizedMeasure
 from sklearn_cosim.neighbors._search import kneighbors_search
@@ -213,6 +222,8 @@ class ApproximateIndex:
         self.extra_column = False
         self.dim = 0
         self.n_samples = 0
+        # euclidean distances: an L2 index of the rows (see the module's notes)
+        self.l2 = isinstance(measure, SqEuclideanMeasure)
 
     @classmethod
     def keys_at_search(cls):
@@ -220,6 +231,9 @@ class ApproximateIndex:
 
     # -- the unit-row maps ---------------------------------------------------------
     def _fit_map(self, corpus):
+        if self.l2:
+            self.dim = self._padded(corpus.X.shape[1])
+            return
         norms = np.zeros(len(corpus))
         step = _rows_per_chunk(corpus.X.shape[1], _ADD_CHUNK)
         for start in range(0, len(corpus), step):
@@ -237,7 +251,9 @@ class ApproximateIndex:
         return width
 
     def corpus_vectors(self, corpus, idx):
-        """The unit rows ``g(c)`` of corpus rows `idx` (float32)."""
+        """The unit rows ``g(c)`` of corpus rows `idx` (float32; the rows for L2)."""
+        if self.l2:
+            return self._rows(corpus, idx)
         V = _dense32(self.measure.to_inner_product(corpus, "corpus", idx))
         out = np.zeros((V.shape[0], self.dim), dtype=np.float32)
         out[:, : V.shape[1]] = V
@@ -249,7 +265,9 @@ class ApproximateIndex:
         return out
 
     def query_vectors(self, q, qs):
-        """The unit rows ``f(q)`` of query rows `qs` (float32)."""
+        """The unit rows ``f(q)`` of query rows `qs` (float32; the rows for L2)."""
+        if self.l2:
+            return self._rows(q, qs)
         V = _dense32(self.measure.to_inner_product(q, "query", qs))  # may be a view
         norms = _row_norms(V)
         out = np.zeros((V.shape[0], self.dim), dtype=np.float32)
@@ -258,6 +276,12 @@ class ApproximateIndex:
             np.where(norms > 0, norms, 1.0).astype(np.float32)[:, None],
             out=out[:, : V.shape[1]],
         )
+        return out
+
+    def _rows(self, rows, idx):
+        V = _dense32(rows.X[idx])
+        out = np.zeros((V.shape[0], self.dim), dtype=np.float32)
+        out[:, : V.shape[1]] = V
         return out
 
     # -- building ---------------------------------------------------------------------
@@ -302,7 +326,7 @@ def _row_norms(V):
 
 
 class FaissIndex(ApproximateIndex):
-    """A faiss ``index_factory`` index with the inner-product metric."""
+    """A faiss ``index_factory`` index (inner-product metric; L2 for euclidean)."""
 
     backend = "faiss"
 
@@ -329,7 +353,8 @@ class FaissIndex(ApproximateIndex):
         faiss = import_backend("faiss")
         string = self.factory_string(n)
         try:
-            index = faiss.index_factory(self.dim, string, faiss.METRIC_INNER_PRODUCT)
+            metric = faiss.METRIC_L2 if self.l2 else faiss.METRIC_INNER_PRODUCT
+            index = faiss.index_factory(self.dim, string, metric)
         except RuntimeError as exc:
             raise ValueError(
                 f"algorithm_params['index']={string!r} is not a faiss index_factory "
@@ -400,7 +425,7 @@ class FaissIndex(ApproximateIndex):
 
 
 class HnswlibIndex(ApproximateIndex):
-    """An hnswlib graph in the ``"ip"`` space of unit rows."""
+    """An hnswlib graph in the ``"ip"`` space of unit rows (``"l2"`` for euclidean)."""
 
     backend = "hnswlib"
 
@@ -410,7 +435,7 @@ class HnswlibIndex(ApproximateIndex):
 
     def _create(self, corpus, n):
         hnswlib = import_backend("hnswlib")
-        index = hnswlib.Index(space="ip", dim=self.dim)
+        index = hnswlib.Index(space="l2" if self.l2 else "ip", dim=self.dim)
         index.init_index(
             max_elements=max(n, 1),
             M=self.build_params.get("M", 16),

@@ -157,8 +157,11 @@ def test_unit_row_maps_rank_as_the_measure(metric, params):
     index._fit_map(corpus)
     G = index.corpus_vectors(corpus, slice(None)).astype(np.float64)
     F = index.query_vectors(queries, slice(None)).astype(np.float64)
-    assert_allclose(np.linalg.norm(G, axis=1), 1.0, rtol=1e-5)  # unit rows
-    scores = F @ G.T
+    if index.l2:  # euclidean distances: an L2 index of the rows themselves
+        scores = -((F[:, None] - G[None]) ** 2).sum(-1)
+    else:
+        assert_allclose(np.linalg.norm(G, axis=1), 1.0, rtol=1e-5)  # unit rows
+        scores = F @ G.T
     # the measure's similarities, written here
     cq, cc = np.linalg.norm(Q, axis=1), np.linalg.norm(C, axis=1)
     cos = (Q @ C.T) / np.outer(cq, cc)
@@ -173,6 +176,30 @@ def test_unit_row_maps_rank_as_the_measure(metric, params):
     }[metric]
     top = np.argsort(-expected, axis=1)[:, :20]
     assert_array_equal(np.argsort(-scores, axis=1, kind="stable")[:, :20], top)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean"])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_euclidean_far_from_the_origin(backend, metric):
+    # rows far from the origin with spread norms: the inner-product form is
+    # dominated by its -|c|^2/2 column, so euclidean runs in an L2 index
+    rng = np.random.default_rng(7)
+    centres = 3 * rng.standard_normal((12, 24))
+    X = centres[rng.integers(0, 12, 3300)] + rng.standard_normal((3300, 24))
+    X = (X * rng.uniform(0.5, 2.0, (3300, 1))).astype(np.float32)
+    C, Q = X[300:], X[:300]
+    algorithm, params = BACKENDS[backend]
+    approx = SimilarityNeighbors(
+        n_neighbors=K, metric=metric, algorithm=algorithm, algorithm_params=params
+    ).fit(C)
+    dist, ind = approx.kneighbors(Q)
+    Cd, Qd = C.astype(np.float64), Q.astype(np.float64)
+    D = ((Qd[:, None] - Cd[None]) ** 2).sum(-1)  # plain numpy reference
+    exact = np.argsort(D, axis=1, kind="stable")[:, :K]
+    assert _recall(ind, exact) >= 0.95
+    expected = np.take_along_axis(D, ind, axis=1)
+    expected = np.sqrt(expected) if metric == "euclidean" else expected
+    assert_allclose(dist, expected, rtol=1e-5)
 
 
 def test_pickle_round_trip_and_fresh_process(data, tmp_path):
