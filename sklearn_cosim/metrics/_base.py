@@ -673,7 +673,8 @@ class SimilarityMeasure:
             G = pair_dots(q.X, c.X, i, j)
             G *= fq
             G *= fc
-            scale = q.norms[i] * c.norms[j]
+            with np.errstate(over="ignore"):  # an overflow marks a risky pair
+                scale = q.norms[i] * c.norms[j]
             risky = np.flatnonzero((scale > 1e290) | (scale < 1e-280))
             if risky.size:  # x.y over- or underflows: scale the rows first
                 A = scale_rows(q.X[i[risky]], fq[risky], dtype=np.float64)
