@@ -251,7 +251,9 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         """The approximate k-NN graph of the fitted rows, or None (exact)."""
         if index is None:
             return None
-        return IndexNeighbours(index, params, n_jobs=self.n_jobs)
+        return IndexNeighbours(
+            index, index.statistics_params(params), n_jobs=self.n_jobs
+        )
 
     @property
     def _fit_X(self):

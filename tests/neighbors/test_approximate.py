@@ -435,3 +435,25 @@ def test_tune_lowers_knobs_above_the_target(data):
     exact = SimilarityNeighbors(n_neighbors=K).fit(C).kneighbors(Q)[1]
     recall = _recall(nn.kneighbors(Q, n_neighbors=K)[1], exact)
     assert recall == pytest.approx(report["recall"])
+
+
+def test_hubness_statistics_graph_searches_at_the_build_breadth(data, monkeypatch):
+    # the fit-time graph of hnswlib searches with ef >= ef_construction; the
+    # queries keep the search knob given
+    C, Q, _ = data
+    seen = []
+    search = _approximate.HnswlibIndex._search
+
+    def spy(self, F, n_candidates, params, *args):
+        seen.append(params.get("ef"))
+        return search(self, F, n_candidates, params, *args)
+
+    monkeypatch.setattr(_approximate.HnswlibIndex, "_search", spy)
+    params = {"ef": 16, "ef_construction": 120}
+    nn = SimilarityNeighbors(
+        hubness="csls", algorithm="hnswlib", algorithm_params=params
+    ).fit(C)
+    assert seen and set(seen) == {120}
+    seen.clear()
+    nn.kneighbors(Q)
+    assert seen and set(seen) == {16}
