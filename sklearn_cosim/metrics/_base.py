@@ -25,8 +25,10 @@ nothing is cached on the rows or on the measure.
 # Authors: The sklearn_cosim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextvars
 import copy
 import mmap
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -224,12 +226,31 @@ class ScaledRows:
         return ScaledRows(self.X, self.factors, dtype)
 
 
+_LAZY_OPERANDS = contextvars.ContextVar("sklearn_cosim_lazy_operands", default=False)
+
+
+@contextmanager
+def lazy_operands(enabled: bool = True):
+    """Within the block, :func:`scaled_operand` gives :class:`ScaledRows`.
+
+    Used where the corpus must be held once: an approximate index re-ranks
+    its candidates from the rows themselves, so a stored copy of scaled rows
+    (cosine's unit rows) would only double the memory.
+    """
+    token = _LAZY_OPERANDS.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _LAZY_OPERANDS.reset(token)
+
+
 def scaled_operand(X: Matrix, factors: np.ndarray) -> "Matrix | ScaledRows":
     """``factors[:, None] * X`` in X's dtype: stored, or :class:`ScaledRows`.
 
-    A memory-mapped corpus gets the lazy :class:`ScaledRows` (its tiles are
-    scaled as the engine reads them); rows in memory get the stored array,
-    which the engine reads without a pass per tile.
+    A memory-mapped corpus (or one prepared within :func:`lazy_operands`)
+    gets the lazy :class:`ScaledRows` (its tiles are scaled as the engine
+    reads them); rows in memory get the stored array, which the engine reads
+    without a pass per tile.
 
     Parameters
     ----------
@@ -244,7 +265,7 @@ def scaled_operand(X: Matrix, factors: np.ndarray) -> "Matrix | ScaledRows":
     E : {ndarray, sparse matrix, ScaledRows}
         The scaled rows.
     """
-    if not sparse.issparse(X) and is_memory_mapped(X):
+    if not sparse.issparse(X) and (_LAZY_OPERANDS.get() or is_memory_mapped(X)):
         return ScaledRows(X, factors, X.dtype)
     return scale_rows(X, factors)
 

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklearn_cosim.metrics._base import SimilarityMeasure
+from sklearn_cosim.metrics._base import SimilarityMeasure, lazy_operands
 from sklearn_cosim.metrics._registry import REGISTRY, CarriesMeasures
 from sklearn_cosim.metrics.pairwise import check_metric
 from sklearn_cosim.neighbors._approximate import (
@@ -167,7 +167,7 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         algorithm = resolve_algorithm(self.algorithm, X.shape[0])
         params = check_algorithm_params(self.algorithm, self.algorithm_params)
         self._base_measure = measure
-        self._corpus = measure.prepare(X)
+        self._corpus = _prepare_corpus(measure, X, approximate=algorithm != "brute")
         self._index = build_index(
             algorithm,
             params,
@@ -212,7 +212,8 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         """
         n_before = len(self._corpus)
         stacked = _stack(self._corpus.X, rows.X)
-        self._corpus = self._base_measure.prepare(stacked)
+        approximate = self._index is not None
+        self._corpus = _prepare_corpus(self._base_measure, stacked, approximate)
         if self._index is not None:
             self._index.add(self._corpus, n_before, n_jobs=self.n_jobs)
 
@@ -244,7 +245,11 @@ class SimilarityNeighborsMixin(CarriesMeasures):
     def __setstate__(self, state):
         if "_corpus_data" in state:
             state = dict(state)
-            state["_corpus"] = state["_base_measure"].prepare(state.pop("_corpus_data"))
+            state["_corpus"] = _prepare_corpus(
+                state["_base_measure"],
+                state.pop("_corpus_data"),
+                approximate=state.get("_index") is not None,
+            )
         super().__setstate__(state)
 
     def _index_neighbours(self, index, params):
@@ -593,6 +598,18 @@ class SimilarityNeighborsMixin(CarriesMeasures):
         return sparse.csr_matrix(
             (data, flat_ind, indptr), shape=(len(ind), self.n_samples_fit_)
         )
+
+
+def _prepare_corpus(measure, X, approximate):
+    """The prepared corpus; held once (scaled operands per tile) if approximate.
+
+    An approximate index re-ranks from the rows themselves (exact pair
+    products), so the stored scaled copy the exact engine reads (cosine's
+    unit rows) would double the memory for nothing: the index plus the
+    corpus once, as for a memory-mapped corpus.
+    """
+    with lazy_operands(approximate):
+        return measure.prepare(X)
 
 
 def _stack(A, B):

@@ -457,3 +457,32 @@ def test_hubness_statistics_graph_searches_at_the_build_breadth(data, monkeypatc
     seen.clear()
     nn.kneighbors(Q)
     assert seen and set(seen) == {16}
+
+
+def _prepared_bytes(rows):
+    """Bytes of the arrays the prepared rows store (ScaledRows store none)."""
+    return sum(
+        value.nbytes for value in vars(rows).values() if isinstance(value, np.ndarray)
+    )
+
+
+@pytest.mark.parametrize("metric", ["cosine", "scaled_cosine", "angular"])
+def test_approximate_index_holds_the_corpus_once(data, metric):
+    # the re-rank scores pairs from the rows themselves: no stored unit rows
+    C, Q, _ = data
+    params = {"index": "IVF16,Flat", "nprobe": 16, "n_candidates": 40}
+    nn = SimilarityNeighbors(
+        n_neighbors=K, metric=metric, algorithm="faiss", algorithm_params=params
+    ).fit(C[:2000])
+    exact = SimilarityNeighbors(n_neighbors=K, metric=metric).fit(C[:2000])
+    assert _prepared_bytes(exact._corpus) >= 2 * C[:2000].nbytes  # X and E
+    for est in (nn, pickle.loads(pickle.dumps(nn)), nn.partial_fit(C[2000:2100])):
+        X = est._corpus.X
+        assert _prepared_bytes(est._corpus) <= X.nbytes + 64 * len(X)  # + norms
+    # the same neighbours as the exact engine on the grown corpus
+    exact.partial_fit(C[2000:2100])
+    sims, ind = nn.kneighbors(Q, return_similarity=True)
+    ex_sims, ex_ind = exact.kneighbors(Q, return_similarity=True)
+    assert _recall(ind, ex_ind) >= 0.99
+    same = ind == ex_ind
+    assert_allclose(sims[same], ex_sims[same], rtol=1e-12)
