@@ -379,10 +379,10 @@ class _NeighbourStatsScorer:
             self._stats = {key: value[qs] for key, value in measure.stats.items()}
         else:
             _check_k(measure.options["n_neighbors"], len(c), measure.method)
-        if not self_query and measure.neighbours is None:
-            self.tracker = TopKTracker(
-                self.n_rows, measure.options["n_neighbors"], len(c), self.exact
-            )
+            if measure.neighbours is None:  # from the tiles of this block's pass
+                self.tracker = TopKTracker(
+                    self.n_rows, measure.options["n_neighbors"], len(c), self.exact
+                )
         self.extra = measure.fold(self.base)
         if self.extra is not None:
             u = 2.0**-24 if self.extra.dtype == np.float32 else 2.0**-53
