@@ -926,7 +926,8 @@ class BlockScorer:
         A = measure.operand(self.q, self.qs, "query")
         B = measure.operand(self.c, cs, "corpus")
         if measure.float64_blocks:
-            A, B = as_float64(A), as_float64(B)
+            A = A.astype(np.float64, copy=False)
+            B = B.astype(np.float64, copy=False)
         G = dense(gemm(A, B))
         G = np.asarray(G, dtype=np.result_type(G.dtype, self.dtype))
         cj = np.arange(cs.start, cs.stop)[None, :]
@@ -954,11 +955,6 @@ class BlockScorer:
     def affine(self) -> tuple[Any, Any] | None:
         """The measure's :meth:`~SimilarityMeasure.affine` form for the block's rows."""
         return self.measure.affine(self.q, self.rows[:, 0])
-
-
-def as_float64(M):
-    """`M` (dense or sparse) in float64, not copied when it already is."""
-    return M.astype(np.float64, copy=False)
 
 
 def product_slack(A, B, B_max, bias_max, dtype):
